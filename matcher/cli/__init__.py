@@ -1,0 +1,75 @@
+"""The ``matcher`` command line. Each module in ``_COMMAND_MODULES`` adds its commands to ``app``
+through a ``register(app)`` function; this file only wires them up and turns domain errors into
+messages and exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from matcher.errors import DataValidationError, MatcherError
+
+app = typer.Typer(
+    name="matcher",
+    help="Job matching, post allocation and training allocation for public employment services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# One line per command module; each defines ``register(app: typer.Typer) -> None``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+err_console = Console(stderr=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the version of matcher."""
+    from matcher import __version__
+
+    typer.echo(__version__)
+
+
+def _register_all() -> None:
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+def report_error(error: MatcherError) -> None:
+    """Print a domain error for a person: every problem on its own line, no traceback."""
+    if isinstance(error, DataValidationError):
+        err_console.print(f"[bold red]Invalid input:[/] {len(error.problems)} problem(s)")
+        for problem in error.problems[:200]:
+            err_console.print(f"  {problem}", markup=False, highlight=False)
+        if len(error.problems) > 200:
+            err_console.print(f"  … and {len(error.problems) - 200} more")
+    else:
+        err_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``matcher`` script."""
+    _register_all()
+    try:
+        # Outside standalone mode click returns a typer.Exit's code instead of exiting.
+        result = app(args=argv, standalone_mode=False)
+    except MatcherError as error:
+        report_error(error)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except Exception as error:  # click usage errors carry their own exit codes
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Exit):
+            sys.exit(error.exit_code)
+        raise
+    sys.exit(result if isinstance(result, int) else 0)
