@@ -26,6 +26,11 @@ _COMMAND_MODULES: tuple[str, ...] = ()
 err_console = Console(stderr=True)
 
 
+@app.callback()
+def _root() -> None:
+    """Job matching, post allocation and training allocation for public employment services."""
+
+
 @app.command()
 def version() -> None:
     """Print the version of matcher."""
@@ -63,13 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         err_console.print("Aborted.")
         sys.exit(130)
-    except Exception as error:  # click usage errors carry their own exit codes
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
+    except typer.exceptions.TyperException as error:  # usage errors carry their own exit codes
+        if hasattr(error, "show"):
             error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Exit):
-            sys.exit(error.exit_code)
-        raise
+        sys.exit(getattr(error, "exit_code", 2))
     sys.exit(result if isinstance(result, int) else 0)

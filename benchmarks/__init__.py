@@ -1,0 +1,1 @@
+"""Benchmarks: each module runs as ``python -m benchmarks.bench_<area>`` and prints a tidy table."""

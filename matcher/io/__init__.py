@@ -1,0 +1,1 @@
+"""Reading and writing tables: format detection, header aliases, atomic writes."""

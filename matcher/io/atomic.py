@@ -1,0 +1,64 @@
+"""Atomic output: a file appears whole or not at all, so a failed run never leaves half an output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[str]]:
+    """Open a text file for writing that replaces ``path`` only when the block succeeds."""
+    with atomic_path(path) as tmp, open(tmp, mode, encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a frame as CSV (UTF-8) or Parquet by the path's suffix, atomically."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        if target.suffix.lower() == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def write_tables(frames: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]) -> None:
+    """Write several tables so that either all of them land in ``directory`` or none does.
+
+    Files are staged in a sibling temporary directory and moved in only after every one is written.
+    """
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    try:
+        for file_name, frame in frames.items():
+            write_table(frame, staging / file_name)
+        for file_name in frames:
+            os.replace(staging / file_name, target / file_name)
+    finally:
+        for leftover in staging.iterdir():
+            leftover.unlink()
+        staging.rmdir()
