@@ -1,4 +1,4 @@
-"""What every benchmark prints beside its figures: the machine, and how to measure time and memory."""
+"""What every benchmark prints beside its figures: the machine, and how to time and measure."""
 
 from __future__ import annotations
 

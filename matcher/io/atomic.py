@@ -1,4 +1,4 @@
-"""Atomic output: a file appears whole or not at all, so a failed run never leaves half an output."""
+"""Atomic output: a file appears whole or not at all; a failed run leaves no half output."""
 
 from __future__ import annotations
 
