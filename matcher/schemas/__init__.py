@@ -1,0 +1,13 @@
+"""Table schemas: the one place that names every column of every input table, its type, its
+Chinese header alias and its rule. Loaders, the generator, validators and docs all read these."""
+
+from matcher.schemas.tables import (
+    EDUCATION_LEVELS,
+    PROGRAMS,
+    TABLES,
+    ColumnSpec,
+    TableSpec,
+    table,
+)
+
+__all__ = ["EDUCATION_LEVELS", "PROGRAMS", "TABLES", "ColumnSpec", "TableSpec", "table"]
