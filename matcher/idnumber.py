@@ -121,8 +121,8 @@ def problems_series(values: pd.Series, today: date | None = None) -> pd.Series:
     out_of_range = ~bad_date & ((born < pd.Timestamp(_EARLIEST_BIRTH)) | (born > upper))
     result[out_of_range[out_of_range].index] = "birth date (characters 7-14) is out of range"
 
-    digits = np.frombuffer("".join(ok_text.str[:17].tolist()).encode("ascii"), dtype=np.uint8)
-    digits = (digits - ord("0")).astype(np.int64).reshape(-1, 17)
+    raw = np.frombuffer("".join(ok_text.str[:17].tolist()).encode("ascii"), dtype=np.uint8)
+    digits = (raw.astype(np.int64) - ord("0")).reshape(-1, 17)
     expected = np.array(list(_CHECK_CHARS))[(digits @ _WEIGHTS) % 11]
     bad_check = pd.Series(expected != ok_text.str[17].to_numpy(), index=ok_text.index)
     bad_check &= ~bad_date & ~out_of_range
