@@ -3,11 +3,28 @@ Chinese header alias and its rule. Loaders, the generator, validators and docs a
 
 from matcher.schemas.tables import (
     EDUCATION_LEVELS,
+    FALSE_WORDS,
+    LIST_SEPARATORS,
     PROGRAMS,
+    TRAINING_KINDS,
+    TRUE_WORDS,
+    VALUE_ALIASES,
     TABLES,
     ColumnSpec,
     TableSpec,
     table,
 )
 
-__all__ = ["EDUCATION_LEVELS", "PROGRAMS", "TABLES", "ColumnSpec", "TableSpec", "table"]
+__all__ = [
+    "EDUCATION_LEVELS",
+    "FALSE_WORDS",
+    "LIST_SEPARATORS",
+    "PROGRAMS",
+    "TABLES",
+    "TRAINING_KINDS",
+    "TRUE_WORDS",
+    "VALUE_ALIASES",
+    "ColumnSpec",
+    "TableSpec",
+    "table",
+]

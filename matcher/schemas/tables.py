@@ -458,3 +458,37 @@ def table(name: str) -> TableSpec:
         return TABLES[name]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}") from None
+
+
+# Cell values accepted in place of the canonical codes (bureau registers use Chinese words).
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "sex": {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"},
+    "hukou": {"城镇": "urban", "非农业": "urban", "农村": "rural", "农业": "rural"},
+    "education": {
+        "小学": "primary",
+        "初中": "junior_secondary",
+        "高中": "senior_secondary",
+        "中专": "vocational",
+        "技校": "vocational",
+        "职高": "vocational",
+        "大专": "junior_college",
+        "专科": "junior_college",
+        "本科": "bachelor",
+        "硕士": "master",
+        "研究生": "master",
+        "博士": "doctorate",
+    },
+    "area": {"社区": "urban_community", "城市社区": "urban_community", "乡镇": "rural_township"},
+    "program": {
+        "公益性岗位": "welfare",
+        "基层管理和服务岗位": "grassroots",
+        "见习": "internship",
+        "公共就业服务岗位": "public_service",
+        "招聘岗位": "vacancy",
+    },
+}
+VALUE_ALIASES["min_education"] = VALUE_ALIASES["education"]
+
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "有"})
+FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "否", "无"})
+LIST_SEPARATORS = r"[|、，,;；/]"

@@ -1,0 +1,1 @@
+"""The matcher HTTP service (FastAPI). Routes are thin: they call the ``matcher`` library."""

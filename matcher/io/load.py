@@ -1,0 +1,537 @@
+"""Load and validate input tables: CSV, Parquet or Excel, English or Chinese headers.
+
+Every problem in every file is collected in one pass and raised together as one
+:class:`~matcher.errors.DataValidationError` naming file, row (1-based, header = row 1, as a
+spreadsheet shows it), column, value and rule. Nothing downstream sees a half-valid table.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from matcher import idnumber, reference
+from matcher.errors import DataValidationError, Problem
+from matcher.schemas import (
+    FALSE_WORDS,
+    LIST_SEPARATORS,
+    TABLES,
+    TRUE_WORDS,
+    VALUE_ALIASES,
+    ColumnSpec,
+    TableSpec,
+)
+
+SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".xlsx")
+DEFAULT_REFERENCE_DATE_KEY = "reference_date"
+_FIRST_DATA_ROW = 2  # row 1 is the header
+
+
+@dataclass
+class Dataset:
+    """Validated tables of one dataset directory, keyed by table name."""
+
+    directory: Path
+    tables: dict[str, pd.DataFrame]
+    reference_date: date
+    manifest: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+
+# --------------------------------------------------------------------------- reading raw files
+
+
+def _decode_problem(path: Path, data: bytes, error: UnicodeDecodeError) -> Problem:
+    row = data[: error.start].count(b"\n") + 1
+    return Problem(
+        str(path), row, None, data[error.start : error.start + 4].hex(" "),
+        "file is not UTF-8 text (save it as UTF-8 CSV)",
+    )  # fmt: skip
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """Read a table file as strings, headers untouched. File-level problems raise at once."""
+    label = str(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise DataValidationError([Problem(label, None, None, None, "file does not exist")])
+    if suffix not in SUFFIXES:
+        rule = f"unsupported file type {suffix!r}; use one of {', '.join(SUFFIXES)}"
+        raise DataValidationError([Problem(label, None, None, None, rule)])
+    try:
+        if suffix == ".csv":
+            data = path.read_bytes()
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise DataValidationError([_decode_problem(path, data, error)]) from None
+            if not text.strip():
+                raise DataValidationError([Problem(label, None, None, None, "file is empty")])
+            from io import StringIO
+
+            frame = pd.read_csv(
+                StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            )
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path).astype("string")
+        else:
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    except DataValidationError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataValidationError(
+            [Problem(label, None, None, None, f"cannot be read: {message}")]
+        ) from None
+    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
+    return frame.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- parsing columns
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _parse_column(
+    values: pd.Series, spec: ColumnSpec, label: str
+) -> tuple[pd.Series, list[Problem]]:
+    text = _blank_to_na(values)
+    problems: list[Problem] = []
+    parsed: pd.Series
+
+    def bad(mask: pd.Series, rule: str) -> None:
+        for index in mask[mask].index:
+            problems.append(
+                Problem(label, int(index) + _FIRST_DATA_ROW, spec.name, str(text[index]), rule)
+            )
+
+    if spec.type in ("int", "float"):
+        number = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        unreadable = text.notna() & number.isna()
+        if spec.type == "int":
+            fractional = number.notna() & (number % 1 != 0)
+            bad(unreadable | fractional, "must be a whole number")
+            parsed = number.where(~fractional).astype("Int64")
+        else:
+            bad(unreadable, "must be a number")
+            parsed = number.astype("Float64")
+    elif spec.type == "bool":
+        lowered = text.str.lower()
+        parsed = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        parsed[lowered.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+        parsed[lowered.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+        bad(text.notna() & parsed.isna(), "must be yes or no (1/0, true/false, 是/否)")
+    elif spec.type == "date":
+        cleaned = (
+            text.str.split(r"[ T]", n=1, regex=True).str[0].str.replace(r"[/.]", "-", regex=True)
+        )
+        eight = cleaned.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+        cleaned = cleaned.where(
+            ~eight, cleaned.str[:4] + "-" + cleaned.str[4:6] + "-" + cleaned.str[6:]
+        )
+        parsed = pd.to_datetime(cleaned, format="%Y-%m-%d", errors="coerce")
+        bad(text.notna() & parsed.isna(), "must be a date YYYY-MM-DD")
+    elif spec.type == "list":
+        items = text.str.split(LIST_SEPARATORS, regex=True)
+        parsed = items.map(
+            lambda parts: (
+                pd.NA
+                if not isinstance(parts, list)
+                else ("|".join(p.strip() for p in parts if p.strip()) or pd.NA)
+            )
+        ).astype("string")
+    else:
+        parsed = text
+        aliases = VALUE_ALIASES.get(spec.name)
+        if aliases:
+            parsed = parsed.map(lambda v: aliases.get(v, aliases.get(str(v).lower(), v)))
+            parsed = parsed.astype("string")
+    return parsed, problems
+
+
+# --------------------------------------------------------------------------- rules via pandera
+
+
+def _pandera_schema(spec: TableSpec, reference_date: date) -> pa.DataFrameSchema:
+    columns: dict[str, pa.Column] = {}
+    for column in spec.columns:
+        checks: list[pa.Check] = []
+        if column.allowed is not None:
+            checks.append(
+                pa.Check.isin(column.allowed, error="must be one of " + ", ".join(column.allowed))
+            )
+        if column.minimum is not None:
+            checks.append(pa.Check.ge(column.minimum, error=f"must be at least {column.minimum:g}"))
+        if column.maximum is not None:
+            checks.append(pa.Check.le(column.maximum, error=f"must be at most {column.maximum:g}"))
+        if column.pattern is not None:
+            checks.append(
+                pa.Check.str_fullmatch(column.pattern, error=f"must match {column.pattern}")
+            )
+        if column.not_future:
+            limit = pd.Timestamp(reference_date)
+            checks.append(
+                pa.Check.le(limit, error=f"must not be after the reference date {reference_date}")
+            )
+        columns[column.name] = pa.Column(
+            checks=checks, nullable=column.nullable, unique=column.unique, required=False
+        )
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+_PANDERA_RULES = {
+    "not_nullable": "a value is required here",
+    "field_uniqueness": "duplicate value: must be unique",
+}
+
+
+def _check_rules(
+    frame: pd.DataFrame, spec: TableSpec, label: str, reference_date: date
+) -> list[Problem]:
+    try:
+        _pandera_schema(spec, reference_date).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        problems = []
+        for case in cases.itertuples(index=False):
+            row = None if pd.isna(case.index) else int(case.index) + _FIRST_DATA_ROW
+            value = None if pd.isna(case.failure_case) else str(case.failure_case)
+            if value is not None and value.endswith(" 00:00:00"):
+                value = value[:-9]
+            rule = _PANDERA_RULES.get(str(case.check), str(case.check))
+            column = None if pd.isna(case.column) else str(case.column)
+            problems.append(Problem(label, row, column, value, rule))
+        return problems
+    return []
+
+
+# --------------------------------------------------------------------------- one table
+
+
+def parse_table(
+    raw: pd.DataFrame, spec: TableSpec, label: str, reference_date: date
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map headers, parse every column to its type and check every rule of ``spec``.
+
+    Returns the typed frame (columns in spec order) and the problems found; the frame is only
+    meaningful when there are none.
+    """
+    problems: list[Problem] = []
+    aliases = spec.aliases()
+    renamed: dict[str, str] = {}
+    for header in raw.columns:
+        name = aliases.get(header, aliases.get(header.lower()))
+        if name is None:
+            if not spec.extra_columns_allowed:
+                rule = f"unknown column; {spec.name} has: " + ", ".join(spec.by_name)
+                problems.append(Problem(label, 1, header, None, rule))
+            continue
+        if name in renamed.values():
+            problems.append(Problem(label, 1, header, None, f"column '{name}' appears twice"))
+            continue
+        renamed[header] = name
+    for column in spec.columns:
+        if column.required and column.name not in renamed.values():
+            zh = "/".join(column.zh)
+            problems.append(Problem(label, 1, column.name, None, f"missing column ({zh})"))
+    if len(raw) == 0:
+        problems.append(Problem(label, None, None, None, "file has a header but no rows"))
+    if problems:
+        return pd.DataFrame(), problems
+
+    source = raw[list(renamed)].rename(columns=renamed)
+    parsed: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        if column.name in source.columns:
+            values, column_problems = _parse_column(source[column.name], column, label)
+            problems.extend(column_problems)
+        else:  # an optional column: absent means "no" for flags, empty otherwise
+            fill: Any = False if column.type == "bool" else pd.NA
+            dtype = {"bool": "boolean", "int": "Int64", "float": "Float64"}.get(
+                column.type, "string"
+            )
+            values = pd.Series(fill, index=source.index, dtype=dtype)
+            if column.type == "date":
+                values = pd.Series(pd.NaT, index=source.index, dtype="datetime64[ns]")
+        parsed[column.name] = values
+    frame = pd.DataFrame(parsed, index=source.index)
+    problems.extend(_check_rules(frame, spec, label, reference_date))
+    return frame, problems
+
+
+def find_table_file(directory: Path, name: str) -> Path | None:
+    """The file holding table ``name`` in ``directory``: ``name.csv``, ``.parquet`` or ``.xlsx``."""
+    found = [
+        directory / f"{name}{suffix}"
+        for suffix in SUFFIXES
+        if (directory / f"{name}{suffix}").exists()
+    ]
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise DataValidationError(
+            [Problem(str(directory), None, None, None, f"table {name} given twice: {names}")]
+        )
+    return found[0] if found else None
+
+
+def load_table(path: str | Path, name: str, reference_date: date | None = None) -> pd.DataFrame:
+    """Load and validate one table file (no cross-table checks); raise every problem at once."""
+    spec = TABLES[name]
+    file = Path(path)
+    frame, problems = parse_table(read_raw(file), spec, str(file), reference_date or date.today())
+    if name == "seekers" and not problems:
+        problems.extend(check_identity_numbers(frame, str(file), reference_date or date.today()))
+    if problems:
+        raise DataValidationError(problems)
+    return frame
+
+
+# --------------------------------------------------------------------------- cross checks
+
+
+def check_identity_numbers(
+    seekers: pd.DataFrame, label: str, reference_date: date
+) -> list[Problem]:
+    """Identity numbers valid (GB 11643) and consistent with birth date and sex.
+
+    Values in problems are masked: identity numbers are never shown in full.
+    """
+    problems: list[Problem] = []
+    numbers = seekers["id_number"].astype("string").fillna("")
+    rules = idnumber.problems_series(numbers, today=reference_date)
+    masked = idnumber.mask_series(numbers)
+    for index in rules.dropna().index:
+        problems.append(
+            Problem(
+                label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], str(rules[index])
+            )
+        )
+    valid = rules.isna()
+    born = idnumber.birth_dates_series(numbers)
+    stated = seekers["birth_date"]
+    mismatch = valid & stated.notna() & (born != stated)
+    for index in mismatch[mismatch].index:
+        rule = f"birth date {born[index]:%Y-%m-%d} in the identity number differs from birth_date"
+        problems.append(
+            Problem(label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], rule)
+        )
+    sexes = idnumber.sexes_series(numbers)
+    wrong_sex = valid & seekers["sex"].notna() & (sexes != seekers["sex"])
+    for index in wrong_sex[wrong_sex].index:
+        rule = f"sex digit says {sexes[index]} but sex is {seekers['sex'][index]}"
+        problems.append(
+            Problem(label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], rule)
+        )
+    return problems
+
+
+def identity_city_warnings(seekers: pd.DataFrame, label: str) -> list[Problem]:
+    """Seekers whose identity number was issued outside their city: allowed (people move), noted."""
+    region = seekers["id_number"].astype("string").str[:4]
+    differs = region.notna() & seekers["city"].notna() & (region != seekers["city"])
+    masked = idnumber.mask_series(seekers["id_number"])
+    problems = []
+    for index in differs[differs].index:
+        rule = (
+            f"warning: issued in region {region[index]}, "
+            f"seeker registered in city {seekers['city'][index]}"
+        )
+        problems.append(
+            Problem(label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], rule)
+        )
+    return problems
+
+
+def _reference_values(target: str, tables: Mapping[str, pd.DataFrame]) -> set[str] | None:
+    table_name, column = target.split(".")
+    if table_name == "cities":
+        return set(reference.city_codes())
+    if table_name == "districts":
+        return set(reference.districts()["code"])
+    if table_name in tables:
+        return set(tables[table_name][column].dropna().astype(str))
+    return None
+
+
+def check_references(
+    tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str]
+) -> list[Problem]:
+    """Every ``references`` column points at an existing id; districts lie in their city."""
+    problems: list[Problem] = []
+    for name, frame in tables.items():
+        spec = TABLES[name]
+        for column in spec.columns:
+            if column.references is None:
+                continue
+            known = _reference_values(column.references, tables)
+            if known is None:
+                continue
+            values = frame[column.name].astype("string")
+            unknown = values.notna() & ~values.isin(known)
+            for index in unknown[unknown].index:
+                problems.append(
+                    Problem(labels[name], int(index) + _FIRST_DATA_ROW, column.name,
+                            str(values[index]), f"unknown id: not found in {column.references}")
+                )  # fmt: skip
+        if "district" in frame.columns and "city" in frame.columns:
+            outside = frame["district"].notna() & frame["city"].notna()
+            outside &= frame["district"].astype("string").str[:4] != frame["city"].astype("string")
+            for index in outside[outside].index:
+                problems.append(
+                    Problem(labels[name], int(index) + _FIRST_DATA_ROW, "district",
+                            str(frame["district"][index]),
+                            f"district is not in city {frame['city'][index]}")
+                )  # fmt: skip
+    return problems
+
+
+def _row_rule_checks(
+    tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str]
+) -> list[Problem]:
+    """Rules between columns of one row."""
+    problems: list[Problem] = []
+    posts = tables.get("posts")
+    if posts is not None:
+        inverted = (
+            posts["min_age"].notna()
+            & posts["max_age"].notna()
+            & (posts["min_age"] > posts["max_age"])
+        )
+        for index in inverted[inverted].index:
+            problems.append(
+                Problem(labels["posts"], int(index) + _FIRST_DATA_ROW, "max_age",
+                        str(posts["max_age"][index]), "max_age is below min_age")
+            )  # fmt: skip
+    seekers = tables.get("seekers")
+    if seekers is not None:
+        early = seekers["unemployed_since"].notna() & (
+            seekers["unemployed_since"] < seekers["birth_date"]
+        )
+        for index in early[early].index:
+            problems.append(
+                Problem(labels["seekers"], int(index) + _FIRST_DATA_ROW, "unemployed_since",
+                        f"{seekers['unemployed_since'][index]:%Y-%m-%d}", "before the birth date")
+            )  # fmt: skip
+    return problems
+
+
+# --------------------------------------------------------------------------- whole dataset
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The generator's ``manifest.json`` if present (scale, seed, reference date, hashes)."""
+    path = directory / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataValidationError(
+            [Problem(str(path), None, None, None, f"not valid JSON: {error}")]
+        ) from None
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def dataset_reference_date(directory: Path, override: date | None = None) -> date:
+    """The date a dataset is evaluated at: given, else its manifest's, else today."""
+    if override is not None:
+        return override
+    stated = read_manifest(directory).get(DEFAULT_REFERENCE_DATE_KEY)
+    return date.fromisoformat(stated) if stated else date.today()
+
+
+def load_dataset(
+    directory: str | Path,
+    *,
+    reference_date: date | None = None,
+    tables: Iterable[str] | None = None,
+) -> Dataset:
+    """Load every table of a dataset directory, validate each and their references.
+
+    Parameters
+    ----------
+    directory : path
+        Holds ``seekers``, ``households``, ``employers``, ``posts`` and optionally
+        ``training_sessions`` and ``placements``, each as ``.csv``, ``.parquet`` or ``.xlsx``.
+    reference_date : date, optional
+        "Today" for age and future-date rules; defaults to the manifest's date, else today.
+    tables : iterable of str, optional
+        Load only these tables (and skip reference checks into tables not loaded).
+
+    Raises
+    ------
+    DataValidationError
+        With every problem of every file, if any.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise DataValidationError([Problem(str(root), None, None, None, "not a directory")])
+    when = dataset_reference_date(root, reference_date)
+    wanted = list(tables) if tables is not None else list(TABLES)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name in wanted:
+        spec = TABLES[name]
+        try:
+            path = find_table_file(root, name)
+            if path is None:
+                if not spec.optional_table:
+                    rule = f"required table is missing ({name}.csv, .parquet or .xlsx)"
+                    problems.append(Problem(str(root / spec.file_name), None, None, None, rule))
+                continue
+            labels[name] = path.name
+            frame, table_problems = parse_table(read_raw(path), spec, path.name, when)
+        except DataValidationError as error:
+            problems.extend(error.problems)
+            continue
+        problems.extend(table_problems)
+        if not table_problems:
+            frames[name] = frame
+    if "seekers" in frames:
+        problems.extend(check_identity_numbers(frames["seekers"], labels["seekers"], when))
+    problems.extend(check_references(frames, labels))
+    problems.extend(_row_rule_checks(frames, labels))
+    if problems:
+        raise DataValidationError(problems)
+    warnings = (
+        identity_city_warnings(frames["seekers"], labels["seekers"]) if "seekers" in frames else []
+    )
+    return Dataset(root, frames, when, read_manifest(root), warnings)
+
+
+def ids_as_index(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """A frame indexed by its id column (kept as a column too)."""
+    return frame.set_index(pd.Index(frame[key].to_numpy(), name=key), drop=False)
+
+
+__all__ = [
+    "Dataset",
+    "check_identity_numbers",
+    "check_references",
+    "dataset_reference_date",
+    "find_table_file",
+    "ids_as_index",
+    "load_dataset",
+    "load_table",
+    "parse_table",
+    "read_manifest",
+    "read_raw",
+]
