@@ -1,0 +1,330 @@
+"""``allocate``: the one function the CLI, the API service and the benchmarks call.
+
+Order of work: validate and encode the inputs (:mod:`problem`), run the chosen mechanism
+(:mod:`flow` for ``optimal``/``lexicographic`` when the constraints form a network,
+:mod:`groups` for the non-network remainder, :mod:`mechanisms` for ``stable``/``priority``/
+``lottery``), verify the result with the independent :mod:`checker`, then explain it
+(:mod:`reasons`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from matcher.allocation import flow
+from matcher.allocation.checker import check_allocation
+from matcher.allocation.problem import (
+    POST_ID,
+    SEEKER_ID,
+    AllocationProblem,
+    IntArray,
+    build_problem,
+    items,
+)
+from matcher.allocation.reasons import placed_frame, unplaced_frame
+from matcher.allocation.result import MECHANISMS, Allocation, Mechanism
+from matcher.errors import MatcherError
+
+if TYPE_CHECKING:
+    from matcher.allocation.mechanisms import ReserveOrder, ReserveSpec
+
+#: Seconds a general (CP-SAT) solve may take; min-cost flow has no limit (it is polynomial).
+DEFAULT_TIME_LIMIT = 60.0
+
+
+def reserve_spec(
+    problem: AllocationProblem, group: str, share: float, order: ReserveOrder
+) -> ReserveSpec:
+    """Reserve ``floor(share × capacity)`` places of every post for a boolean group column.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+    group : str
+        A boolean (0/1) column of the seekers table, e.g. ``zero_employment``.
+    share : float
+        Between 0 and 1.
+    order : {"reserved_first", "reserved_last"}
+        Processing order of reserved and open places (it changes who gets in).
+    """
+    from matcher.allocation.mechanisms import ReserveSpec
+
+    if not 0.0 <= share <= 1.0:
+        raise MatcherError(f"The reserve share must be between 0 and 1. Got {share!r} instead.")
+    if group not in problem.seekers.columns:
+        raise MatcherError(f"reserve group {group!r} is not a column of the seekers table")
+    text = problem.seekers[group].astype(str).str.strip().str.lower()
+    members = text.isin(["1", "true", "yes", "1.0"]).to_numpy()
+    return ReserveSpec(
+        group=pd.Series(members, index=pd.Index(problem.seekers[SEEKER_ID])),
+        reserved=pd.Series(
+            np.floor(problem.post_capacity * share + 1e-9).astype(np.int64),
+            index=pd.Index(problem.posts[POST_ID]),
+        ),
+        order=order,
+    )
+
+
+def allocate(
+    seekers: pd.DataFrame,
+    posts: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    mechanism: Mechanism = "optimal",
+    city_caps: pd.DataFrame | Mapping[str, int] | None = None,
+    tier_floors: pd.DataFrame | Mapping[int, int] | None = None,
+    group_floors: pd.DataFrame | Mapping[str, int] | None = None,
+    families: bool = False,
+    one_per_family: bool = False,
+    reserves: ReserveSpec | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    check: bool = True,
+) -> Allocation:
+    """Allocate posts to seekers with the chosen mechanism; validated, checked and explained.
+
+    Parameters
+    ----------
+    seekers : pandas.DataFrame
+        ``seeker_id``; optional ``tier`` (1 = highest priority), ``lottery`` (lower goes first),
+        ``family_id``, ``zero_employment`` (0/1) and boolean group columns.
+    posts : pandas.DataFrame
+        ``post_id``, ``capacity``; optional ``city``.
+    candidates : pandas.DataFrame
+        ``seeker_id``, ``post_id``, ``score`` (higher is better): the eligible pairs.
+    mechanism : {"optimal", "lexicographic", "stable", "priority", "lottery"}
+        See ``docs/allocation.md`` for what each guarantees.
+    city_caps : DataFrame (``city``, ``cap``) or mapping, optional
+        Most placements per city.
+    tier_floors : DataFrame (``tier``, ``floor``) or mapping, optional
+        Least placements per tier (``optimal`` and ``lexicographic`` only).
+    group_floors : DataFrame (``group``, ``floor``) or mapping, optional
+        Least placements per boolean group column; groups may overlap (solved with CP-SAT when
+        the flow optimum does not already meet them).
+    families : bool
+        The zero-employment family guarantee of (三十九) (``optimal``/``lexicographic``).
+    one_per_family : bool
+        At most one member per family (``optimal``/``lexicographic``).
+    reserves : ReserveSpec, optional
+        Reserved places for a group with a processing order (``stable`` only); see
+        :func:`reserve_spec`.
+    time_limit : float
+        Seconds per general-solver (CP-SAT) solve.
+    check : bool
+        Verify the result with the independent checker (default; the benchmarks time it too).
+
+    Returns
+    -------
+    Allocation
+
+    Raises
+    ------
+    DataValidationError
+        Bad input, every problem listed.
+    InfeasibleError
+        Floors or guarantees that cannot be met, each with its shortfall.
+    MatcherError
+        A mechanism asked for constraints it cannot honour.
+    """
+    if mechanism not in MECHANISMS:
+        raise MatcherError(
+            f"The 'mechanism' parameter of allocate must be one of {MECHANISMS}. "
+            f"Got {mechanism!r} instead."
+        )
+    problem = build_problem(
+        seekers,
+        posts,
+        candidates,
+        city_caps=city_caps,
+        tier_floors=tier_floors,
+        group_floors=group_floors,
+        family_guarantee=families,
+        one_per_family=one_per_family,
+    )
+    return allocate_problem(
+        problem, mechanism=mechanism, reserves=reserves, time_limit=time_limit, check=check
+    )
+
+
+def constraint_labels(problem: AllocationProblem) -> tuple[str, ...]:
+    """The constraints of a problem, in words."""
+    labels = ["post capacities", "one post per seeker", "candidate pairs only"]
+    if len(problem.city_caps):
+        labels.append(f"city caps ({len(problem.city_caps)} cities)")
+    if len(problem.tier_floors):
+        floors = ", ".join(f"tier {t} ≥ {f}" for t, f in items(problem.tier_floors))
+        labels.append(f"tier floors ({floors})")
+    if len(problem.group_floors):
+        floors = ", ".join(f"{g} ≥ {f}" for g, f in items(problem.group_floors))
+        labels.append(f"group floors ({floors})")
+    if problem.family_guarantee:
+        labels.append(
+            f"zero-employment family guarantee (三十九, {len(problem.guaranteed_families())} "
+            "families)"
+        )
+    if problem.one_per_family:
+        labels.append("at most one member per family")
+    return tuple(labels)
+
+
+def _reject(mechanism: str, problem: AllocationProblem, *, allow_city_caps: bool) -> None:
+    """Matching mechanisms cannot honour floors or guarantees: say so instead of ignoring them."""
+    unsupported = []
+    if len(problem.tier_floors) and int(problem.tier_floors.sum()) > 0:
+        unsupported.append("tier floors")
+    if len(problem.group_floors) and int(problem.group_floors.sum()) > 0:
+        unsupported.append("group floors")
+    if problem.family_guarantee:
+        unsupported.append("the family guarantee")
+    if problem.one_per_family:
+        unsupported.append("at most one per family")
+    if len(problem.city_caps) and not allow_city_caps:
+        unsupported.append("city caps")
+    if unsupported:
+        why = (
+            "stability and floors conflict: a floor can force a placement that some "
+            "higher-priority seeker justifiably envies; use reserves with 'stable' "
+            "(--reserve-group), or 'optimal'/'lexicographic'"
+            if mechanism == "stable"
+            else "a serial dictatorship takes each seeker's best remaining post and cannot "
+            "hold places back; use 'optimal' or 'lexicographic'"
+        )
+        raise MatcherError(
+            f"mechanism {mechanism!r} does not support {', '.join(unsupported)}: {why}"
+        )
+
+
+def _arcs_of(problem: AllocationProblem, pairs: pd.DataFrame) -> IntArray:
+    """Candidate arc indices of (seeker_id, post_id) pairs returned by a mechanism."""
+    seeker_code = pd.Index(problem.seekers[SEEKER_ID]).get_indexer(pairs[SEEKER_ID])
+    post_code = pd.Index(problem.posts[POST_ID]).get_indexer(pairs[POST_ID])
+    key = problem.cand_seeker * max(problem.n_posts, 1) + problem.cand_post
+    wanted = seeker_code.astype(np.int64) * max(problem.n_posts, 1) + post_code
+    arcs = pd.Index(key).get_indexer(wanted)
+    if (arcs < 0).any():
+        raise MatcherError("a mechanism returned a pair that is not a candidate pair")
+    return arcs.astype(np.int64)
+
+
+def allocate_problem(
+    problem: AllocationProblem,
+    *,
+    mechanism: Mechanism = "optimal",
+    reserves: ReserveSpec | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    check: bool = True,
+) -> Allocation:
+    """:func:`allocate` on an already validated :class:`AllocationProblem`."""
+    if reserves is not None and mechanism != "stable":
+        raise MatcherError(f"reserves apply to the 'stable' mechanism only, not {mechanism!r}")
+    notes: list[str] = []
+    seat: pd.Series | None = None
+    start = time.perf_counter()
+    if mechanism in ("optimal", "lexicographic"):
+        solution = _solve_network_or_general(
+            problem, lexicographic=mechanism == "lexicographic", time_limit=time_limit
+        )
+        chosen, status = solution.chosen, solution.status
+        notes += solution.notes
+        notes.append(
+            f"build {solution.build_seconds:.3f} s, solve {solution.solve_seconds:.3f} s, "
+            f"{solution.solves} solve(s)"
+        )
+    else:
+        from matcher.allocation import mechanisms
+
+        candidates = problem.candidates[[SEEKER_ID, POST_ID, "score"]]
+        capacity = pd.Series(problem.post_capacity, index=pd.Index(problem.posts[POST_ID]))
+        if mechanism == "stable":
+            _reject(mechanism, problem, allow_city_caps=False)
+            pairs = mechanisms.deferred_acceptance(
+                candidates, capacity, problem.priority_rank(use_tier=True), reserves=reserves
+            )
+            if reserves is not None:
+                seat = pd.Series(pairs["seat"].to_numpy(), index=pd.Index(pairs[SEEKER_ID]))
+        else:
+            _reject(mechanism, problem, allow_city_caps=True)
+            city_kwargs: dict[str, pd.Series] = {}
+            if len(problem.city_caps):
+                city_kwargs = {
+                    "post_city": pd.Series(
+                        problem.posts["city"].to_numpy(), index=pd.Index(problem.posts[POST_ID])
+                    ),
+                    "city_cap": problem.city_caps.astype(np.int64),
+                }
+            pairs = mechanisms.serial_dictatorship(
+                candidates,
+                capacity,
+                problem.priority_rank(use_tier=mechanism == "priority"),
+                **city_kwargs,
+            )
+        chosen, status = _arcs_of(problem, pairs), "complete"
+    solver_seconds = time.perf_counter() - start
+
+    assignments = placed_frame(problem, chosen, mechanism, seat=seat)
+    if check:
+        _check(problem, assignments)
+    return Allocation(
+        assignments=assignments,
+        unplaced=unplaced_frame(problem, chosen, mechanism),
+        status=status,
+        objective=float(problem.cand_score[chosen].sum()),
+        solver_seconds=solver_seconds,
+        mechanism=mechanism,
+        constraints=constraint_labels(problem)
+        + ((f"reserves for {reserves.order}",) if reserves is not None else ()),
+        processing_order=None if reserves is None else reserves.order,
+        notes=tuple(notes),
+    )
+
+
+def _check(problem: AllocationProblem, assignments: pd.DataFrame) -> None:
+    """Run the independent checker on the user's frames (not the solver's encoding)."""
+    guarantee = problem.family_guarantee
+    check_allocation(
+        assignments,
+        problem.seekers,
+        problem.posts,
+        problem.candidates,
+        city_caps=dict(items(problem.city_caps)),
+        tier_floors=dict(items(problem.tier_floors)),
+        group_floors=dict(items(problem.group_floors)),
+        family_guarantee=guarantee,
+        one_per_family=problem.one_per_family,
+    )
+
+
+def _solve_network_or_general(
+    problem: AllocationProblem, *, lexicographic: bool, time_limit: float
+) -> flow.FlowSolution:
+    """Min-cost flow when the constraints form a network; otherwise the flow relaxation first,
+    and CP-SAT only if the relaxation breaks a group floor."""
+    from matcher.allocation import groups
+
+    solve = flow.solve_lexicographic if lexicographic else flow.solve_optimal
+    has_tier_nodes = lexicographic or bool(len(problem.tier_floors))
+    if flow.network_fits(problem, tier_nodes=has_tier_nodes):
+        return solve(problem)
+    hint: IntArray | None = None
+    if len(problem.group_floors):
+        relaxed = dataclasses.replace(problem, group_floors=problem.group_floors.iloc[:0])
+        if flow.network_fits(relaxed, tier_nodes=has_tier_nodes):
+            relaxation = solve(relaxed)
+            if groups.group_floors_met(problem, relaxation.chosen):
+                relaxation.notes.append(
+                    "group floors already met by the min-cost-flow optimum without them "
+                    "(a relaxation), so it is optimal"
+                )
+                return relaxation
+            hint = relaxation.chosen
+    return groups.solve_general(
+        problem, lexicographic=lexicographic, time_limit=time_limit, hint=hint
+    )
+
+
+__all__ = ["DEFAULT_TIME_LIMIT", "allocate", "allocate_problem", "reserve_spec"]
