@@ -21,7 +21,10 @@ app = typer.Typer(
 )
 
 # One line per command module; each defines ``register(app: typer.Typer) -> None``.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = (
+    "matcher.cli.scoring",
+    "matcher.cli.quotas",
+)
 
 err_console = Console(stderr=True)
 

@@ -1,7 +1,7 @@
 """Explanations a region can check, and every method side by side.
 
 Exact values are decided in :mod:`matcher.quotas.methods`; here they are only shown, as floats
-rounded to 6 decimals (the seat counts never pass through a float).
+rounded to 10 significant digits (the seat counts never pass through a float).
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import pandas as pd
 from matcher.quotas.methods import METHODS, Apportionment, Method, bounded_quotas, seat_range
 from matcher.quotas.weights import WeightsTable
 
-_PLACES = 6
+_DIGITS = 10
 
 
 def _shown(value: Fraction | None, *, squared: bool = False) -> float | None:
     if value is None:
         return None
     number = math.sqrt(value) if squared else float(value)
-    return round(number, _PLACES)
+    # Significant digits, not decimals: priorities can be tiny and differ late.
+    return float(f"{number:.{_DIGITS}g}")
 
 
 def _range_text(low: int, high: int) -> str:

@@ -188,8 +188,14 @@ def weights_from_frame(frame: pd.DataFrame, *, source: str = "weights") -> Weigh
     return WeightsTable(tuple(regions), tuple(weights), tuple(minimum), tuple(maximum), source)
 
 
-def read_weights(path: str | os.PathLike[str]) -> WeightsTable:
-    """Read and validate a weights CSV (UTF-8) as text, so no weight passes through a float."""
+def read_csv_text(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV (UTF-8) with every cell as text, so no number passes through a float.
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing or is not a readable CSV.
+    """
     target = Path(path)
     try:
         frame = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -202,7 +208,12 @@ def read_weights(path: str | os.PathLike[str]) -> WeightsTable:
             [Problem(target.name, None, None, None, f"not a readable CSV file: {error}")]
         ) from error
     frame.columns = [str(c).strip() for c in frame.columns]
-    return weights_from_frame(frame, source=target.name)
+    return frame
+
+
+def read_weights(path: str | os.PathLike[str]) -> WeightsTable:
+    """Read and validate a weights CSV (see :func:`weights_from_frame`)."""
+    return weights_from_frame(read_csv_text(path), source=Path(path).name)
 
 
 # ---------------------------------------------------------------------------------------------
