@@ -183,7 +183,9 @@ def _pandera_schema(spec: TableSpec, reference_date: date) -> pa.DataFrameSchema
             checks.append(pa.Check.le(column.maximum, error=f"must be at most {column.maximum:g}"))
         if column.pattern is not None:
             checks.append(
-                pa.Check.str_fullmatch(column.pattern, error=f"must match {column.pattern}")
+                pa.Check.str_matches(
+                    "^(?:" + column.pattern + ")$", error=f"must match {column.pattern}"
+                )
             )
         if column.not_future:
             limit = pd.Timestamp(reference_date)
