@@ -76,7 +76,7 @@ def is_valid(value: str, today: date | None = None) -> bool:
 
 
 def parse(value: str) -> IdentityInfo:
-    """Region, birth date and sex of a valid identity number; ``ValueError`` naming the rule if not."""
+    """Region, birth date and sex of a valid number; ``ValueError`` naming the rule if invalid."""
     reason = problem(value)
     if reason is not None:
         raise ValueError(f"invalid identity number {mask(value)}: {reason}")
@@ -137,7 +137,7 @@ def birth_dates_series(values: pd.Series) -> pd.Series:
 
 
 def sexes_series(values: pd.Series) -> pd.Series:
-    """"M"/"F" from the sequence digit's parity; ``<NA>`` where unreadable."""
+    """ "M"/"F" from the sequence digit's parity; ``<NA>`` where unreadable."""
     digit = pd.to_numeric(values.astype("string").str[16], errors="coerce")
     return digit.map(lambda d: pd.NA if pd.isna(d) else ("M" if int(d) % 2 else "F")).astype(
         "string"
@@ -154,8 +154,10 @@ def make(region: str, birth_date: date, sequence: int) -> str:
     return first17 + check_character(first17)
 
 
-def make_array(regions: np.ndarray, birth_yyyymmdd: np.ndarray, sequences: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`make` for the generator: arrays of int region, int YYYYMMDD, int sequence."""
+def make_array(
+    regions: np.ndarray, birth_yyyymmdd: np.ndarray, sequences: np.ndarray
+) -> np.ndarray:
+    """Vectorised :func:`make`: arrays of int region, int YYYYMMDD and int sequence."""
     first17 = np.char.add(
         np.char.add(regions.astype("U6"), birth_yyyymmdd.astype("U8")),
         np.char.zfill(sequences.astype("U3"), 3),

@@ -16,13 +16,29 @@ from matcher.schemas import TABLES
 REFERENCE = date(2009, 3, 2)
 
 _BASE = {
-    "name": "张三", "city": "2101", "district": "210102", "hukou": "urban",
-    "education": "senior_secondary", "graduation_year": "", "major": "", "skills": "",
-    "desired_titles": "", "reservation_wage": "", "registered_unemployed": "1",
-    "unemployed_since": "2008-10-01", "registered_date": "2008-10-05", "disabled": "0",
-    "returning_migrant": "0", "laid_off": "0", "demobilised_soldier": "0", "model_worker": "0",
-    "military_spouse": "0", "martyr_family": "0", "single_parent": "0", "cadre": "0",
-}  # fmt: skip
+    "name": "张三",
+    "city": "2101",
+    "district": "210102",
+    "hukou": "urban",
+    "education": "senior_secondary",
+    "graduation_year": "",
+    "major": "",
+    "skills": "",
+    "desired_titles": "",
+    "reservation_wage": "",
+    "registered_unemployed": "1",
+    "unemployed_since": "2008-10-01",
+    "registered_date": "2008-10-05",
+    "disabled": "0",
+    "returning_migrant": "0",
+    "laid_off": "0",
+    "demobilised_soldier": "0",
+    "model_worker": "0",
+    "military_spouse": "0",
+    "martyr_family": "0",
+    "single_parent": "0",
+    "cadre": "0",
+}
 _HOUSEHOLD = {"zero_employment": "0", "minimum_allowance": "0", "near_minimum": "0"}
 
 
@@ -38,8 +54,14 @@ def people(*specs: dict[str, object]) -> tuple[pd.DataFrame, pd.DataFrame]:
         row = {**_BASE, "seeker_id": f"S{i:04d}", "household_id": f"H{i:04d}", "sex": sex}
         row["birth_date"] = born.isoformat()
         row["id_number"] = idnumber.make("210102", born, 2 * i + (1 if sex == "M" else 0))
-        household = {"household_id": f"H{i:04d}", "city": "2101", "district": "210102",
-                     "members": "3", "zero_employment_since": "", **_HOUSEHOLD}  # fmt: skip
+        household = {
+            "household_id": f"H{i:04d}",
+            "city": "2101",
+            "district": "210102",
+            "members": "3",
+            "zero_employment_since": "",
+            **_HOUSEHOLD,
+        }
         for key, value in spec.items():
             if key in household:
                 household[key] = str(value)
@@ -102,7 +124,7 @@ def test_rural_zero_employment_household_is_not_the_urban_group() -> None:
             "zero_employment": 1,
             "hukou": "rural",
             "registered_unemployed": 1,
-        }  # fmt: skip
+        }
     )
     assert "zero_employment" not in result["groups"].iloc[0]
 
@@ -115,8 +137,9 @@ def test_unemployed_disabled_person_of_any_age_is_eligible(born: date) -> None:
 
 
 def test_disabled_person_who_is_not_unemployed_is_not_eligible() -> None:
-    result = welfare({"sex": "M", "born": date(1980, 1, 1), "disabled": 1,
-                      "registered_unemployed": 0})  # fmt: skip
+    result = welfare(
+        {"sex": "M", "born": date(1980, 1, 1), "disabled": 1, "registered_unemployed": 0}
+    )
     assert not result["eligible"].iloc[0]
     assert result["excluded_by"].iloc[0] == "unemployed"
 
@@ -142,8 +165,10 @@ def test_near_retirement_uses_statutory_age_by_sex_and_cadre() -> None:
         {"sex": "M", "born": date(1948, 6, 1)},  # 60: past retirement, not working age
     )
     assert result["groups"].tolist()[:3] == [
-        "age_4050|near_retirement", "age_4050", "age_4050|near_retirement",
-    ]  # fmt: skip
+        "age_4050|near_retirement",
+        "age_4050",
+        "age_4050|near_retirement",
+    ]
     assert not result["eligible"].iloc[3]
     assert result["excluded_by"].iloc[3] == "working_age"
 
@@ -156,7 +181,7 @@ def test_person_in_several_groups_takes_highest_tier_and_keeps_all_reasons() -> 
             "zero_employment": 1,
             "minimum_allowance": 1,
             "disabled": 1,
-        }  # fmt: skip
+        }
     )
     assert result["tier"].iloc[0] == 1
     groups = result["groups"].iloc[0].split("|")
@@ -166,8 +191,13 @@ def test_person_in_several_groups_takes_highest_tier_and_keeps_all_reasons() -> 
 
 
 def test_no_age_limit_groups_of_section_4() -> None:
-    for flag in ("minimum_allowance", "near_minimum", "military_spouse", "martyr_family",
-                 "single_parent"):  # fmt: skip
+    for flag in (
+        "minimum_allowance",
+        "near_minimum",
+        "military_spouse",
+        "martyr_family",
+        "single_parent",
+    ):
         result = welfare({"sex": "M", "born": date(1985, 1, 1), flag: 1})
         assert result["eligible"].iloc[0], flag
     for flag in ("demobilised_soldier", "model_worker"):
@@ -220,7 +250,7 @@ def test_training_kinds() -> None:
             "returning_migrant": 1,
             "hukou": "rural",
             "registered_unemployed": 0,
-        },  # fmt: skip
+        },
         {
             "sex": "F",
             "born": date(1991, 1, 1),
@@ -228,7 +258,7 @@ def test_training_kinds() -> None:
             "education": "junior_secondary",
             "graduation_year": 2008,
             "registered_unemployed": 0,
-        },  # fmt: skip
+        },
     )
     result = evaluate_eligibility(seekers, households, load_policy("training"), REFERENCE)
     assert result["kinds"].iloc[0] == "universal|industry|syb|remote"
