@@ -183,8 +183,6 @@ def _reject(mechanism: str, problem: AllocationProblem, *, allow_city_caps: bool
         unsupported.append("the family guarantee")
     if problem.one_per_family:
         unsupported.append("at most one per family")
-    if len(problem.city_caps) and not allow_city_caps:
-        unsupported.append("city caps")
     if unsupported:
         why = (
             "stability and floors conflict: a floor can force a placement that some "
@@ -196,6 +194,12 @@ def _reject(mechanism: str, problem: AllocationProblem, *, allow_city_caps: bool
         )
         raise MatcherError(
             f"mechanism {mechanism!r} does not support {', '.join(unsupported)}: {why}"
+        )
+    if len(problem.city_caps) and not allow_city_caps:
+        raise MatcherError(
+            f"mechanism {mechanism!r} does not support city caps: deferred acceptance here has "
+            "no city-level choice function; use 'priority' (serial dictatorship with city caps) "
+            "or 'optimal'/'lexicographic'"
         )
 
 

@@ -24,6 +24,7 @@ app = typer.Typer(
 _COMMAND_MODULES: tuple[str, ...] = (
     "matcher.cli.scoring",
     "matcher.cli.quotas",
+    "matcher.cli.allocate",
 )
 
 err_console = Console(stderr=True)

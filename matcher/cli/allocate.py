@@ -1,0 +1,150 @@
+"""``matcher allocate``: allocate posts to eligible seekers and write A.csv (and U.csv).
+
+All logic lives in :func:`matcher.allocation.allocate`; this module reads files, calls it and
+writes the results atomically (both files or neither).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
+from matcher.allocation.problem import read_problem
+from matcher.allocation.result import MECHANISMS, Mechanism
+from matcher.errors import MatcherError
+from matcher.io.atomic import write_table
+
+if TYPE_CHECKING:
+    from matcher.allocation.mechanisms import ReserveOrder
+
+console = Console(stderr=True)
+
+
+def allocate_command(
+    seekers: Annotated[Path, typer.Option("--seekers", help="S.csv: seeker_id, tier, lottery, …")],
+    posts: Annotated[Path, typer.Option("--posts", help="P.csv: post_id, capacity, city")],
+    candidates: Annotated[
+        Path, typer.Option("--candidates", help="C.csv: seeker_id, post_id, score")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="A.csv: one row per placed seeker")],
+    mechanism: Annotated[
+        str,
+        typer.Option("--mechanism", help="optimal | lexicographic | stable | priority | lottery"),
+    ] = "optimal",
+    city_caps: Annotated[
+        Path | None, typer.Option("--city-caps", help="CAPS.csv: city, cap")
+    ] = None,
+    tier_floors: Annotated[
+        Path | None, typer.Option("--tier-floors", help="FLOORS.csv: tier, floor")
+    ] = None,
+    group_floors: Annotated[
+        Path | None,
+        typer.Option("--group-floors", help="GROUPS.csv: group (a seekers column), floor"),
+    ] = None,
+    families: Annotated[
+        bool,
+        typer.Option(
+            "--families", help="Guarantee a member of each zero-employment family a post (三十九)"
+        ),
+    ] = False,
+    one_per_family: Annotated[
+        bool, typer.Option("--one-per-family", help="Place at most one member per family")
+    ] = False,
+    reserve_group: Annotated[
+        str | None,
+        typer.Option("--reserve-group", help="stable only: seekers column the reserves are for"),
+    ] = None,
+    reserve_share: Annotated[
+        float, typer.Option("--reserve-share", help="Share of each post's places reserved")
+    ] = 0.2,
+    reserve_order: Annotated[
+        str,
+        typer.Option("--reserve-order", help="reserved_first | reserved_last"),
+    ] = "reserved_first",
+    unplaced: Annotated[
+        Path | None,
+        typer.Option("--unplaced", help="U.csv: every eligible seeker left without a post, why"),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
+    ] = DEFAULT_TIME_LIMIT,
+) -> None:
+    """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees."""
+    if mechanism not in MECHANISMS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(MECHANISMS)}; got {mechanism!r}", param_hint="--mechanism"
+        )
+    if reserve_order not in ("reserved_first", "reserved_last"):
+        raise typer.BadParameter(
+            f"must be reserved_first or reserved_last; got {reserve_order!r}",
+            param_hint="--reserve-order",
+        )
+    problem = read_problem(
+        seekers,
+        posts,
+        candidates,
+        city_caps=city_caps,
+        tier_floors=tier_floors,
+        group_floors=group_floors,
+        family_guarantee=families,
+        one_per_family=one_per_family,
+    )
+    chosen = cast(Mechanism, mechanism)  # checked against MECHANISMS above
+    reserves = None
+    if reserve_group is not None:
+        if chosen != "stable":
+            raise MatcherError("--reserve-group applies to --mechanism stable only")
+        reserves = reserve_spec(
+            problem, reserve_group, reserve_share, cast(ReserveOrder, reserve_order)
+        )
+    result = allocate_problem(problem, mechanism=chosen, reserves=reserves, time_limit=time_limit)
+
+    assignments = result.assignments.copy()
+    if result.processing_order is not None:
+        assignments["processing_order"] = result.processing_order
+    _write_all(assignments, out, result.unplaced if unplaced is not None else None, unplaced)
+    console.print(
+        f"[bold green]{result.mechanism}[/]: {result.n_placed} placed, "
+        f"{len(result.unplaced)} unplaced, total score {result.objective:.6g}, "
+        f"status {result.status}, {result.solver_seconds:.2f} s",
+        highlight=False,
+    )
+    for label in result.constraints:
+        console.print(f"  constraint: {label}", highlight=False)
+
+
+def _write_all(
+    assignments: pd.DataFrame,
+    out: Path,
+    unplaced: pd.DataFrame | None,
+    unplaced_path: Path | None,
+) -> None:
+    """Write A.csv and U.csv so that either both appear or neither does."""
+    if unplaced is None or unplaced_path is None:
+        write_table(assignments, out)
+        return
+    # Stage U.csv beside its target first; only once A.csv is in place is U.csv moved in.
+    unplaced_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staged = tempfile.mkstemp(
+        prefix=f".{unplaced_path.name}.", suffix=unplaced_path.suffix, dir=unplaced_path.parent
+    )
+    os.close(fd)
+    try:
+        write_table(unplaced, staged)
+        write_table(assignments, out)
+        os.replace(staged, unplaced_path)
+    finally:
+        if os.path.exists(staged):
+            os.unlink(staged)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``matcher allocate`` to the CLI."""
+    app.command(name="allocate")(allocate_command)
