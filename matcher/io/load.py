@@ -55,17 +55,20 @@ class Dataset:
 # --------------------------------------------------------------------------- reading raw files
 
 
-def _decode_problem(path: Path, data: bytes, error: UnicodeDecodeError) -> Problem:
+def _decode_problem(label: str, data: bytes, error: UnicodeDecodeError) -> Problem:
     row = data[: error.start].count(b"\n") + 1
     return Problem(
-        str(path), row, None, data[error.start : error.start + 4].hex(" "),
+        label, row, None, data[error.start : error.start + 4].hex(" "),
         "file is not UTF-8 text (save it as UTF-8 CSV)",
     )  # fmt: skip
 
 
-def read_raw(path: Path) -> pd.DataFrame:
-    """Read a table file as strings, headers untouched. File-level problems raise at once."""
-    label = str(path)
+def read_raw(path: Path, label: str | None = None) -> pd.DataFrame:
+    """Read a table file as strings, headers untouched. File-level problems raise at once.
+
+    ``label`` names the file in problems (default: the path as given).
+    """
+    label = label or str(path)
     suffix = path.suffix.lower()
     if not path.exists():
         raise DataValidationError([Problem(label, None, None, None, "file does not exist")])
@@ -78,7 +81,7 @@ def read_raw(path: Path) -> pd.DataFrame:
             try:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as error:
-                raise DataValidationError([_decode_problem(path, data, error)]) from None
+                raise DataValidationError([_decode_problem(label, data, error)]) from None
             if not text.strip():
                 raise DataValidationError([Problem(label, None, None, None, "file is empty")])
             from io import StringIO
@@ -335,7 +338,8 @@ def check_identity_numbers(
             Problem(label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], rule)
         )
     sexes = idnumber.sexes_series(numbers)
-    wrong_sex = valid & seekers["sex"].notna() & (sexes != seekers["sex"])
+    stated_sex = seekers["sex"].isin(["M", "F"]).fillna(False).astype(bool)  # else reported already
+    wrong_sex = valid & stated_sex & (sexes != seekers["sex"])
     for index in wrong_sex[wrong_sex].index:
         rule = f"sex digit says {sexes[index]} but sex is {seekers['sex'][index]}"
         problems.append(
@@ -500,12 +504,12 @@ def load_dataset(
                     problems.append(Problem(str(root / spec.file_name), None, None, None, rule))
                 continue
             labels[name] = path.name
-            frame, table_problems = parse_table(read_raw(path), spec, path.name, when)
+            frame, table_problems = parse_table(read_raw(path, path.name), spec, path.name, when)
         except DataValidationError as error:
             problems.extend(error.problems)
             continue
         problems.extend(table_problems)
-        if not table_problems:
+        if len(frame.columns):  # structurally sound: cross-check it too, so one run finds all
             frames[name] = frame
     if "seekers" in frames:
         problems.extend(check_identity_numbers(frames["seekers"], labels["seekers"], when))
