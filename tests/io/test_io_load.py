@@ -18,41 +18,88 @@ REFERENCE = date(2009, 3, 2)
 
 def _seekers() -> pd.DataFrame:
     rows = []
-    for i, (sex, born) in enumerate([("M", date(1955, 4, 1)), ("F", date(1966, 9, 9)),
-                                     ("F", date(1987, 2, 28))]):  # fmt: skip
-        rows.append({
-            "seeker_id": f"S{i}", "id_number": idnumber.make("210102", born, 10 + 2 * i + (sex == "M")),
-            "name": "王芳", "sex": sex, "birth_date": born.isoformat(), "city": "2101",
-            "district": "210102", "hukou": "urban", "education": "senior_secondary",
-            "graduation_year": "", "major": "", "skills": "保洁|绿化", "desired_titles": "保洁员",
-            "reservation_wage": "800", "registered_unemployed": "1",
-            "unemployed_since": "2008-01-01", "registered_date": "2008-01-05",
-            "household_id": f"H{i}", "disabled": "0", "returning_migrant": "0", "laid_off": "0",
-            "demobilised_soldier": "0", "model_worker": "0", "military_spouse": "0",
-            "martyr_family": "0", "single_parent": "0", "cadre": "0",
-        })  # fmt: skip
+    for i, (sex, born) in enumerate(
+        [("M", date(1955, 4, 1)), ("F", date(1966, 9, 9)), ("F", date(1987, 2, 28))]
+    ):
+        rows.append(
+            {
+                "seeker_id": f"S{i}",
+                "id_number": idnumber.make("210102", born, 10 + 2 * i + (sex == "M")),
+                "name": "王芳",
+                "sex": sex,
+                "birth_date": born.isoformat(),
+                "city": "2101",
+                "district": "210102",
+                "hukou": "urban",
+                "education": "senior_secondary",
+                "graduation_year": "",
+                "major": "",
+                "skills": "保洁|绿化",
+                "desired_titles": "保洁员",
+                "reservation_wage": "800",
+                "registered_unemployed": "1",
+                "unemployed_since": "2008-01-01",
+                "registered_date": "2008-01-05",
+                "household_id": f"H{i}",
+                "disabled": "0",
+                "returning_migrant": "0",
+                "laid_off": "0",
+                "demobilised_soldier": "0",
+                "model_worker": "0",
+                "military_spouse": "0",
+                "martyr_family": "0",
+                "single_parent": "0",
+                "cadre": "0",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _tables() -> dict[str, pd.DataFrame]:
-    households = pd.DataFrame({
-        "household_id": ["H0", "H1", "H2"], "city": "2101", "district": "210102",
-        "members": ["3", "2", "4"], "zero_employment": ["1", "0", "0"],
-        "zero_employment_since": ["2009-02-10", "", ""], "minimum_allowance": "0",
-        "near_minimum": "0",
-    })  # fmt: skip
-    employers = pd.DataFrame({"employer_id": ["E0"], "name": ["和平区某社区"], "kind": ["community"],
-                              "industry": [""], "city": ["2101"], "district": ["210102"]})  # fmt: skip
-    posts = pd.DataFrame({
-        "post_id": ["P0", "P1"], "program": ["welfare", "welfare"], "employer_id": ["E0", "E0"],
-        "title": ["社区保洁员", "治安巡逻员"], "post_type": ["", ""], "occupation_code": ["", ""],
-        "city": "2101", "district": "210102", "area": "urban_community", "capacity": ["3", "2"],
-        "min_education": "primary", "min_age": ["", ""], "max_age": ["", ""],
-        "wanted_skills": ["保洁", ""], "wage": ["700", "800"], "posted_date": "2009-02-01",
-        "status": "open",
-    })  # fmt: skip
-    return {"seekers": _seekers(), "households": households, "employers": employers,
-            "posts": posts}  # fmt: skip
+    households = pd.DataFrame(
+        {
+            "household_id": ["H0", "H1", "H2"],
+            "city": "2101",
+            "district": "210102",
+            "members": ["3", "2", "4"],
+            "zero_employment": ["1", "0", "0"],
+            "zero_employment_since": ["2009-02-10", "", ""],
+            "minimum_allowance": "0",
+            "near_minimum": "0",
+        }
+    )
+    employers = pd.DataFrame(
+        {
+            "employer_id": ["E0"],
+            "name": ["和平区某社区"],
+            "kind": ["community"],
+            "industry": [""],
+            "city": ["2101"],
+            "district": ["210102"],
+        }
+    )
+    posts = pd.DataFrame(
+        {
+            "post_id": ["P0", "P1"],
+            "program": ["welfare", "welfare"],
+            "employer_id": ["E0", "E0"],
+            "title": ["社区保洁员", "治安巡逻员"],
+            "post_type": ["", ""],
+            "occupation_code": ["", ""],
+            "city": "2101",
+            "district": "210102",
+            "area": "urban_community",
+            "capacity": ["3", "2"],
+            "min_education": "primary",
+            "min_age": ["", ""],
+            "max_age": ["", ""],
+            "wanted_skills": ["保洁", ""],
+            "wage": ["700", "800"],
+            "posted_date": "2009-02-01",
+            "status": "open",
+        }
+    )
+    return {"seekers": _seekers(), "households": households, "employers": employers, "posts": posts}
 
 
 def write(directory: Path, tables: dict[str, pd.DataFrame]) -> Path:
@@ -108,8 +155,9 @@ def test_corrupt_check_digit_names_id_number_and_row(tmp_path: Path) -> None:
     wrong = "0" if number[-1] != "0" else "1"
     tables["seekers"].at[1, "id_number"] = number[:-1] + wrong
     problems = problems_of(write(tmp_path, tables))
-    assert problems == [("seekers.csv", 3, "id_number",
-                         "check character does not match (ISO 7064 MOD 11-2)")]  # fmt: skip
+    assert problems == [
+        ("seekers.csv", 3, "id_number", "check character does not match (ISO 7064 MOD 11-2)")
+    ]
 
 
 def test_identity_number_is_masked_in_problems(tmp_path: Path) -> None:
@@ -143,10 +191,12 @@ def test_every_bad_cell_is_reported_at_once(tmp_path: Path) -> None:
     problems = problems_of(write(tmp_path, tables))
     found = {(f, r, c) for f, r, c, _ in problems}
     assert found == {
-        ("seekers.csv", 2, "sex"), ("seekers.csv", 3, "reservation_wage"),
-        ("seekers.csv", 4, "registered_unemployed"), ("posts.csv", 2, "capacity"),
+        ("seekers.csv", 2, "sex"),
+        ("seekers.csv", 3, "reservation_wage"),
+        ("seekers.csv", 4, "registered_unemployed"),
+        ("posts.csv", 2, "capacity"),
         ("posts.csv", 3, "posted_date"),
-    }  # fmt: skip
+    }
 
 
 def test_missing_and_extra_columns(tmp_path: Path) -> None:
