@@ -21,7 +21,7 @@ import pandas as pd
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)  # 7, 9, 10, 5, …
 _CHECK_CHARS = "10X98765432"  # check character for (sum of weighted digits) mod 11
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
-_EARLIEST_BIRTH = date(1900, 1, 1)
+_EARLIEST_BIRTH = date(1880, 1, 1)  # the oldest published sample number is 1880
 
 
 @dataclass(frozen=True)
