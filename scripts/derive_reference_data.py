@@ -120,10 +120,16 @@ def read_source(source: str, path: Path | None = None) -> SourceFile:
     """
     dist, package, inner = _SOURCE_FILES[source]
     if path is not None:
-        if path.suffix == ".whl":
-            text, version = _read_from_wheel(path, package, inner)
-        else:
-            text, version = _read_from_directory(path, package, inner)
+        # An unpacked wheel may keep the .whl name, so tell them apart by what is on disk.
+        try:
+            if path.is_dir():
+                text, version = _read_from_directory(path, package, inner)
+            elif path.is_file():
+                text, version = _read_from_wheel(path, package, inner)
+            else:
+                raise SourceError(f"--{source}: {path} does not exist")
+        except (OSError, zipfile.BadZipFile) as error:
+            raise SourceError(f"--{source}: cannot read {path}: {error}") from error
         return SourceFile(source, version, str(path), text)
     spec = importlib.util.find_spec(package)  # locates without importing (no package code runs)
     if spec is None or not spec.submodule_search_locations:

