@@ -88,13 +88,17 @@ def find_violations(
         found.append(Violation("one_post_per_seeker", f"seeker {seeker}", "placed more than once"))
 
     # Only pairs from the candidate table (which also rules out unknown seekers and posts).
-    pairs = placed.merge(
-        candidates[["seeker_id", "post_id"]].drop_duplicates(),
-        on=["seeker_id", "post_id"],
-        how="left",
-        indicator=True,
-    )
-    for row in pairs[pairs["_merge"] == "left_only"].head(100).itertuples():
+    if len(placed) and len(candidates):
+        pairs = placed.merge(
+            candidates[["seeker_id", "post_id"]],
+            on=["seeker_id", "post_id"],
+            how="left",
+            indicator=True,
+        )
+        not_candidate = pairs[pairs["_merge"] == "left_only"]
+    else:
+        not_candidate = placed
+    for row in not_candidate.head(100).itertuples():
         found.append(
             Violation("pair", f"seeker {row.seeker_id}", f"post {row.post_id} is not a candidate")
         )
@@ -227,9 +231,18 @@ def blocking_pairs(
         ["seeker_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
     )
     cands["pref"] = cands.groupby("seeker_id").cumcount()
-    own = cands.merge(assignments[["seeker_id", "post_id"]], on=["seeker_id", "post_id"])
-    own_pref = pd.Series(own["pref"].to_numpy(), index=pd.Index(own["seeker_id"]))
-    cands["own_pref"] = own_pref.reindex(cands["seeker_id"]).fillna(np.inf).to_numpy()
+    own_post = pd.Series(
+        assignments["post_id"].to_numpy(dtype=object),
+        index=pd.Index(assignments["seeker_id"].to_numpy(dtype=object)),
+    )
+    is_own = own_post.reindex(cands["seeker_id"].to_numpy(dtype=object)).to_numpy(
+        dtype=object
+    ) == cands["post_id"].to_numpy(dtype=object)
+    own_pref = pd.Series(
+        cands["pref"].to_numpy()[is_own],
+        index=pd.Index(cands["seeker_id"].to_numpy(dtype=object)[is_own]),
+    )
+    cands["own_pref"] = own_pref.reindex(cands["seeker_id"]).astype(float).fillna(np.inf).to_numpy()
     wanted = cands[cands["pref"] < cands["own_pref"]].copy()
 
     capacity = pd.Series(

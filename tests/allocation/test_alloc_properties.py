@@ -1,0 +1,158 @@
+"""Property tests: every mechanism passes the checker and matches an independent reference."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from alloc_instances import Instance, instances, milp_reference, serial_dictatorship_loop
+from hypothesis import HealthCheck, given, settings
+
+from matcher.allocation import allocate, build_problem
+from matcher.allocation.checker import blocking_pairs, find_violations
+from matcher.errors import InfeasibleError
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _violations(instance: Instance, assignments: pd.DataFrame) -> list[object]:
+    return list(
+        find_violations(
+            assignments,
+            instance.seekers,
+            instance.posts,
+            instance.candidates,
+            city_caps=instance.city_caps,
+            tier_floors=instance.tier_floors,
+            group_floors=instance.group_floors,
+            family_guarantee=instance.families,
+            one_per_family=instance.one_per_family,
+        )
+    )
+
+
+@SETTINGS
+@given(instances())
+def test_optimal_equals_milp_optimum(instance: Instance) -> None:
+    reference = milp_reference(instance)
+    if reference is None:
+        with pytest.raises(InfeasibleError) as raised:
+            allocate(instance.seekers, instance.posts, instance.candidates, **instance.kwargs())
+        assert raised.value.shortfalls, "an infeasible request must name its shortfalls"
+        return
+    result = allocate(instance.seekers, instance.posts, instance.candidates, **instance.kwargs())
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(reference[0], abs=1e-9)
+    assert _violations(instance, result.assignments) == []
+
+
+@SETTINGS
+@given(instances(groups=True))
+def test_group_floors_equal_milp_optimum(instance: Instance) -> None:
+    reference = milp_reference(instance)
+    if reference is None:
+        with pytest.raises(InfeasibleError):
+            allocate(instance.seekers, instance.posts, instance.candidates, **instance.kwargs())
+        return
+    result = allocate(instance.seekers, instance.posts, instance.candidates, **instance.kwargs())
+    assert result.objective == pytest.approx(reference[0], abs=1e-9)
+    assert _violations(instance, result.assignments) == []
+
+
+@SETTINGS
+@given(instances())
+def test_lexicographic_equals_successive_milps(instance: Instance) -> None:
+    reference = milp_reference(instance, lexicographic=True)
+    kwargs = instance.kwargs()
+    if reference is None:
+        with pytest.raises(InfeasibleError):
+            allocate(
+                instance.seekers,
+                instance.posts,
+                instance.candidates,
+                mechanism="lexicographic",
+                **kwargs,
+            )
+        return
+    result = allocate(
+        instance.seekers, instance.posts, instance.candidates, mechanism="lexicographic", **kwargs
+    )
+    counts = result.assignments.groupby("tier").size().to_dict()
+    for tier, count in reference[1].items():
+        assert counts.get(tier, 0) == count
+    assert result.objective == pytest.approx(reference[0], abs=1e-9)
+    assert _violations(instance, result.assignments) == []
+
+
+def _placements(frame: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(frame["seeker_id"], frame["post_id"], strict=True))
+
+
+@SETTINGS
+@given(instances(constraints=False))
+def test_priority_and_lottery_equal_a_serial_dictatorship_loop(instance: Instance) -> None:
+    seekers = instance.seekers
+    by_priority = seekers.sort_values(["tier", "lottery", "seeker_id"])["seeker_id"].tolist()
+    by_lottery = seekers.sort_values(["lottery", "seeker_id"])["seeker_id"].tolist()
+    for mechanism, order in (("priority", by_priority), ("lottery", by_lottery)):
+        result = allocate(seekers, instance.posts, instance.candidates, mechanism=mechanism)
+        assert _placements(result.assignments) == serial_dictatorship_loop(instance, order)
+        assert _violations(instance, result.assignments) == []
+
+
+@SETTINGS
+@given(instances(constraints=False))
+def test_priority_with_city_caps_equals_the_loop(instance: Instance) -> None:
+    caps = {"2101": 1, "2102": 2}
+    order = instance.seekers.sort_values(["tier", "lottery", "seeker_id"])["seeker_id"].tolist()
+    result = allocate(
+        instance.seekers, instance.posts, instance.candidates, mechanism="priority", city_caps=caps
+    )
+    assert _placements(result.assignments) == serial_dictatorship_loop(instance, order, caps)
+
+
+@SETTINGS
+@given(instances(constraints=False))
+def test_stable_has_no_blocking_pair_and_equals_matching_package(instance: Instance) -> None:
+    from matching.games import HospitalResident
+
+    result = allocate(instance.seekers, instance.posts, instance.candidates, mechanism="stable")
+    assert _violations(instance, result.assignments) == []
+    assert blocking_pairs(
+        result.assignments, instance.seekers, instance.posts, instance.candidates
+    ).empty
+
+    # The matching package cannot hold a hospital of capacity 0; such pairs are unacceptable anyway.
+    open_posts = set(instance.posts.loc[instance.posts["capacity"] > 0, "post_id"])
+    cands = instance.candidates[instance.candidates["post_id"].isin(open_posts)]
+    cands = cands.sort_values(["seeker_id", "score", "post_id"], ascending=[True, False, True])
+    resident_prefs = {s: list(g["post_id"]) for s, g in cands.groupby("seeker_id")}
+    order = instance.seekers.sort_values(["tier", "lottery", "seeker_id"])["seeker_id"].tolist()
+    hospital_prefs = {
+        p: [s for s in order if s in set(cands.loc[cands["post_id"] == p, "seeker_id"])]
+        for p in instance.posts["post_id"]
+    }
+    hospital_prefs = {p: r for p, r in hospital_prefs.items() if r}
+    capacities = {
+        p: int(c)
+        for p, c in zip(instance.posts["post_id"], instance.posts["capacity"], strict=True)
+        if p in hospital_prefs
+    }
+    expected: dict[str, str] = {}
+    if resident_prefs and hospital_prefs:
+        game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
+        for hospital, residents in game.solve(optimal="resident").items():
+            for resident in residents:
+                expected[resident.name] = hospital.name
+    assert _placements(result.assignments) == expected
+
+
+@SETTINGS
+@given(instances())
+def test_problem_encoding_round_trips(instance: Instance) -> None:
+    problem = build_problem(instance.seekers, instance.posts, instance.candidates)
+    assert list(problem.seekers["seeker_id"].to_numpy()[problem.cand_seeker]) == list(
+        instance.candidates["seeker_id"]
+    )
+    assert list(problem.posts["post_id"].to_numpy()[problem.cand_post]) == list(
+        instance.candidates["post_id"]
+    )
