@@ -1,0 +1,524 @@
+"""Features of seeker–post pairs, computed in bulk from prepared per-side arrays.
+
+Seekers and posts are prepared once (:func:`prepare_seekers`, :func:`prepare_posts`): titles
+normalised and de-duplicated, skills turned into bit sets, codes into integers. Pair features are
+then array operations on ``(seeker, post)`` index arrays. String scorers run once per distinct
+``(desired title, post title)`` pair, never once per seeker–post pair: at province scale the
+15 million candidate pairs share far fewer distinct title pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher import reference
+from matcher.schemas.tables import EDUCATION_LEVELS
+from matcher.scoring.normalize import normalize_title, segment
+from matcher.scoring.topk import char_ngram_vectorizer
+from matcher.scoring.vocabulary import Vocabulary
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+# The features, in the order the ranker sees them. One place: the ranker, the model card, the
+# reasons and the candidates file all read this tuple.
+FEATURE_NAMES: tuple[str, ...] = (
+    "title_tfidf",  # cosine of TF-IDF char n-grams, best desired title vs post title (0-1)
+    "title_ratio",  # rapidfuzz ratio (0-100)
+    "title_partial",  # rapidfuzz partial_ratio: one title inside the other
+    "title_token_set",  # rapidfuzz token_set_ratio on jieba-segmented words
+    "type_partial",  # desired title vs the post's catalogue type / occupation name
+    "occupation_depth",  # shared depth in CSCO: 4 same occupation … 1 same major group, 0 none
+    "skills_matched",  # wanted skills the seeker has
+    "skills_missing",  # wanted skills the seeker lacks (the training gap)
+    "skill_share",  # matched / wanted (NaN when the post lists none)
+    "major_match",  # seeker's major is one the post's catalogue names (NaN if none named)
+    "education_gap",  # seeker's education rank minus the post's minimum
+    "age",
+    "age_margin",  # years inside the post's age range (negative: outside)
+    "same_district",
+    "distance_km",  # between district centres, 0 within a district
+    "wage_ratio",  # post wage / reservation wage
+    "area_match",  # urban hukou & community post, or rural hukou & township post
+    "unemployed_months",
+    "tier",  # the seeker's priority tier for the program (1 highest), NaN if none
+    "female",
+    "disabled",
+    "post_major_group",  # CSCO major group of the post (1-8)
+    "post_wage",
+)
+
+_SKILL_WORDS = 4  # 4 × 64 bits cover the skills vocabulary (about 200 skills)
+_NO_CODE = -1
+
+
+@dataclass(frozen=True)
+class PreparedSeekers:
+    """Per-seeker arrays used by pair features. Row ``i`` is the ``i``-th seeker given."""
+
+    seeker_id: npt.NDArray[np.object_]
+    city: npt.NDArray[np.object_]
+    district: npt.NDArray[np.object_]
+    age: FloatArray
+    education_rank: FloatArray
+    female: FloatArray
+    disabled: FloatArray
+    rural: FloatArray
+    reservation_wage: FloatArray
+    unemployed_months: FloatArray
+    tier: FloatArray
+    major: npt.NDArray[np.object_]
+    skill_bits: npt.NDArray[np.uint64]
+    skill_names: tuple[str, ...]
+    unknown_skills: int
+    # Desired titles: seeker i owns title rows title_start[i] : title_start[i + 1].
+    title_start: IntArray
+    title_id: IntArray  # into ``titles``
+    titles: tuple[str, ...]  # distinct normalised desired titles
+    title_code: IntArray  # CSCO code as an integer per distinct title, -1 unknown
+    display_title: npt.NDArray[np.object_]  # first desired title as written, for reasons
+
+
+@dataclass(frozen=True)
+class PreparedPosts:
+    """Per-post arrays used by pair features."""
+
+    post_id: npt.NDArray[np.object_]
+    city: npt.NDArray[np.object_]
+    district: npt.NDArray[np.object_]
+    title_id: IntArray  # into ``titles``
+    titles: tuple[str, ...]
+    display_title: npt.NDArray[np.object_]
+    type_id: IntArray  # into ``type_texts``
+    type_texts: tuple[str, ...]
+    code: IntArray
+    min_education_rank: FloatArray
+    min_age: FloatArray
+    max_age: FloatArray
+    wage: FloatArray
+    urban: FloatArray
+    skill_bits: npt.NDArray[np.uint64]
+    wanted_count: FloatArray
+    majors: npt.NDArray[np.object_]  # frozenset of majors named by the post's catalogue type
+
+
+def code_to_int(code: object) -> int:
+    """``"4-07-01-02"`` → ``4070102``; anything else → -1."""
+    if not isinstance(code, str):
+        return _NO_CODE
+    parts = code.strip().split("-")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return _NO_CODE
+    major, middle, minor, detail = (int(p) for p in parts)
+    return major * 1_000_000 + middle * 10_000 + minor * 100 + detail
+
+
+def occupation_depth(left: IntArray, right: IntArray) -> FloatArray:
+    """Shared depth of two code arrays in the classification tree; NaN where either is unknown."""
+    depth = np.zeros(left.shape, dtype=np.float32)
+    for level, divisor in ((1, 1_000_000), (2, 10_000), (3, 100), (4, 1)):
+        depth[(left // divisor) == (right // divisor)] = level
+    depth[(left < 0) | (right < 0)] = np.nan
+    return depth
+
+
+def _split(cell: object) -> list[str]:
+    return reference.split_list(cell) if isinstance(cell, str) else []
+
+
+class _SkillIndex:
+    """Canonical skill → bit position; unknown skills are counted, not guessed."""
+
+    def __init__(self) -> None:
+        names = reference.skills()["skill"].tolist()
+        self.names: tuple[str, ...] = tuple(names)
+        self.position = {name: i for i, name in enumerate(names)}
+
+    def bits(self, cells: pd.Series) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], int]:
+        bits = np.zeros((len(cells), _SKILL_WORDS), dtype=np.uint64)
+        counts = np.zeros(len(cells), dtype=np.int64)
+        unknown = 0
+        cache: dict[str, int | None] = {}
+        for row, cell in enumerate(cells.tolist()):
+            for item in _split(cell):
+                if item not in cache:
+                    canonical = reference.canonical_skill(item)
+                    cache[item] = None if canonical is None else self.position.get(canonical)
+                position = cache[item]
+                if position is None or position >= 64 * _SKILL_WORDS:
+                    unknown += 1
+                    continue
+                word, bit = divmod(position, 64)
+                mask = np.uint64(1) << np.uint64(bit)
+                if not bits[row, word] & mask:
+                    bits[row, word] |= mask
+                    counts[row] += 1
+        return bits, counts, unknown
+
+    def names_of(self, bits: npt.NDArray[np.uint64]) -> list[str]:
+        """Skill names set in one row of bits, in vocabulary order."""
+        found = []
+        for word in range(_SKILL_WORDS):
+            value = int(bits[word])
+            while value:
+                low = value & -value
+                found.append(self.names[word * 64 + low.bit_length() - 1])
+                value ^= low
+        return found
+
+
+_skill_index: _SkillIndex | None = None
+
+
+def skill_index() -> _SkillIndex:
+    """The skills vocabulary as bit positions (built on first use)."""
+    global _skill_index
+    if _skill_index is None:
+        _skill_index = _SkillIndex()
+    return _skill_index
+
+
+def _float(values: pd.Series) -> FloatArray:
+    return pd.to_numeric(values, errors="coerce").astype("float32").to_numpy(na_value=np.nan)
+
+
+def _flag(frame: pd.DataFrame, column: str) -> FloatArray:
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan, dtype=np.float32)
+    return frame[column].astype("boolean").astype("float32").to_numpy(na_value=np.nan)
+
+
+def _education_rank(values: pd.Series) -> FloatArray:
+    ranks = {level: float(i) for i, level in enumerate(EDUCATION_LEVELS)}
+    return values.map(ranks).astype("float32").to_numpy(na_value=np.nan)
+
+
+def _age_on(birth: pd.Series, when: date) -> FloatArray:
+    born = pd.to_datetime(birth, errors="coerce")
+    years = when.year - born.dt.year
+    before_birthday = (born.dt.month > when.month) | (
+        (born.dt.month == when.month) & (born.dt.day > when.day)
+    )
+    return (years - before_birthday.astype("Int64")).astype("float32").to_numpy(na_value=np.nan)
+
+
+def _months_since(start: pd.Series, when: date) -> FloatArray:
+    started = pd.to_datetime(start, errors="coerce")
+    months = (when.year - started.dt.year) * 12 + (when.month - started.dt.month)
+    return months.astype("float32").fillna(0.0).to_numpy(na_value=0.0)
+
+
+def prepare_seekers(
+    seekers: pd.DataFrame,
+    reference_date: date,
+    *,
+    vocabulary: Vocabulary | None = None,
+    tier: pd.Series | None = None,
+) -> PreparedSeekers:
+    """Prepare the seeker side once.
+
+    Parameters
+    ----------
+    seekers : DataFrame
+        A validated seekers table.
+    reference_date : date
+        Ages and unemployment durations are computed on this day.
+    vocabulary : Vocabulary, optional
+        Maps desired titles to occupation codes; the shipped CSCO vocabulary by default.
+    tier : Series, optional
+        Priority tier per seeker (aligned with ``seekers``), from the eligibility engine.
+    """
+    vocabulary = vocabulary or Vocabulary.occupations()
+    owners: list[int] = []
+    raw_titles: list[str] = []
+    for row, cell in enumerate(seekers["desired_titles"].tolist()):
+        for item in _split(cell):
+            owners.append(row)
+            raw_titles.append(item)
+    normalized = pd.Series([normalize_title(t) for t in raw_titles], dtype="string")
+    keep = (normalized != "").to_numpy()
+    owner_array = np.asarray(owners, dtype=np.int64)[keep]
+    codes, uniques = pd.factorize(normalized[keep], sort=True)
+    titles = tuple(str(t) for t in uniques)
+    mapping, _ = vocabulary.match(list(titles)) if titles else (pd.DataFrame({"code": []}), None)
+    title_code = np.asarray([code_to_int(c) for c in mapping["code"].tolist()], dtype=np.int64)
+    start = np.searchsorted(owner_array, np.arange(len(seekers) + 1)).astype(np.int64)
+    display = np.asarray(
+        [(_split(c) or [""])[0] for c in seekers["desired_titles"].tolist()], dtype=object
+    )
+    bits, _, unknown = skill_index().bits(seekers["skills"])
+    tiers = (
+        np.full(len(seekers), np.nan, dtype=np.float32)
+        if tier is None
+        else pd.to_numeric(pd.Series(tier).reset_index(drop=True), errors="coerce")
+        .astype("float32")
+        .to_numpy(na_value=np.nan)
+    )
+    major = seekers["major"].astype("string").fillna("") if "major" in seekers else None
+    return PreparedSeekers(
+        seeker_id=seekers["seeker_id"].astype(str).to_numpy(dtype=object),
+        city=seekers["city"].astype(str).to_numpy(dtype=object),
+        district=seekers["district"].astype(str).to_numpy(dtype=object),
+        age=_age_on(seekers["birth_date"], reference_date),
+        education_rank=_education_rank(seekers["education"]),
+        female=(seekers["sex"].astype(str) == "F").to_numpy().astype(np.float32),
+        disabled=_flag(seekers, "disabled"),
+        rural=(seekers["hukou"].astype(str) == "rural").to_numpy().astype(np.float32),
+        reservation_wage=_float(seekers["reservation_wage"]),
+        unemployed_months=_months_since(seekers["unemployed_since"], reference_date),
+        tier=tiers,
+        major=(
+            np.full(len(seekers), "", dtype=object)
+            if major is None
+            else major.to_numpy(dtype=object)
+        ),
+        skill_bits=bits,
+        skill_names=skill_index().names,
+        unknown_skills=unknown,
+        title_start=start,
+        title_id=np.asarray(codes, dtype=np.int64),
+        titles=titles,
+        title_code=title_code,
+        display_title=display,
+    )
+
+
+def _catalogue_types() -> dict[str, tuple[str, frozenset[str]]]:
+    """post_type → (Chinese name, majors) from the welfare and grassroots catalogues."""
+    types: dict[str, tuple[str, frozenset[str]]] = {}
+    for table in (reference.welfare_post_types(), reference.grassroots_catalogue()):
+        majors = table["majors"] if "majors" in table else pd.Series([""] * len(table))
+        for post_type, name, cell in zip(
+            table["post_type"].tolist(), table["name"].tolist(), majors.tolist(), strict=True
+        ):
+            types[str(post_type)] = (str(name), frozenset(_split(cell)))
+    return types
+
+
+def prepare_posts(posts: pd.DataFrame) -> PreparedPosts:
+    """Prepare the post side once (posts, vacancies; see ``matcher.schemas`` ``posts``)."""
+    normalized = pd.Series([normalize_title(t) for t in posts["title"].tolist()], dtype="string")
+    title_codes, title_uniques = pd.factorize(normalized, sort=True)
+    catalogue = _catalogue_types()
+    occupation_names = dict(
+        zip(
+            reference.occupations()["code"].tolist(),
+            reference.occupations()["name"].tolist(),
+            strict=True,
+        )
+    )
+    post_types = (
+        posts["post_type"].astype("string").fillna("")
+        if "post_type" in posts
+        else pd.Series([""] * len(posts))
+    )
+    occupation = posts["occupation_code"].astype("string").fillna("")
+    type_text = [
+        normalize_title(catalogue[t][0] if t in catalogue else occupation_names.get(c, ""))
+        for t, c in zip(post_types.tolist(), occupation.tolist(), strict=True)
+    ]
+    type_codes, type_uniques = pd.factorize(pd.Series(type_text, dtype="string"), sort=True)
+    majors = np.empty(len(posts), dtype=object)
+    majors[:] = [catalogue[t][1] if t in catalogue else frozenset() for t in post_types.tolist()]
+    bits, counts, _ = skill_index().bits(posts["wanted_skills"])
+    return PreparedPosts(
+        post_id=posts["post_id"].astype(str).to_numpy(dtype=object),
+        city=posts["city"].astype(str).to_numpy(dtype=object),
+        district=posts["district"].astype(str).to_numpy(dtype=object),
+        title_id=np.asarray(title_codes, dtype=np.int64),
+        titles=tuple(str(t) for t in title_uniques),
+        display_title=posts["title"].astype(str).to_numpy(dtype=object),
+        type_id=np.asarray(type_codes, dtype=np.int64),
+        type_texts=tuple(str(t) for t in type_uniques),
+        code=np.asarray([code_to_int(c) for c in occupation.tolist()], dtype=np.int64),
+        min_education_rank=_education_rank(posts["min_education"]),
+        min_age=_float(posts["min_age"]),
+        max_age=_float(posts["max_age"]),
+        wage=_float(posts["wage"]),
+        urban=(posts["area"].astype(str) == "urban_community").to_numpy().astype(np.float32),
+        skill_bits=bits,
+        wanted_count=counts.astype(np.float32),
+        majors=majors,
+    )
+
+
+def _district_distance() -> tuple[dict[str, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    table = reference.districts()
+    position = {code: i for i, code in enumerate(table["code"].tolist())}
+    return position, table["longitude"].to_numpy(float), table["latitude"].to_numpy(float)
+
+
+def _haversine_km(
+    lon1: npt.NDArray[np.float64],
+    lat1: npt.NDArray[np.float64],
+    lon2: npt.NDArray[np.float64],
+    lat2: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    lon1, lat1, lon2, lat2 = (np.radians(a) for a in (lon1, lat1, lon2, lat2))
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+class TitleScorer:
+    """String similarities between distinct desired titles and distinct post titles / types.
+
+    Holds the TF-IDF space fitted on both sides so cosines are comparable across calls.
+    """
+
+    def __init__(self, seekers: PreparedSeekers, posts: PreparedPosts) -> None:
+        self.seekers = seekers
+        self.posts = posts
+        vectorizer: TfidfVectorizer = char_ngram_vectorizer()
+        corpus = [*seekers.titles, *posts.titles, *posts.type_texts]
+        fitted = vectorizer.fit(corpus or [""]) if any(corpus) else None
+        empty = sp.csr_matrix((0, 1), dtype=np.float32)
+        self.seeker_matrix = fitted.transform(seekers.titles) if fitted else empty
+        self.post_matrix = fitted.transform(posts.titles) if fitted else empty
+        self.vectorizer = fitted
+        self.seeker_segmented = [segment(t) for t in seekers.titles]
+        self.post_segmented = [segment(t) for t in posts.titles]
+
+    def pair_scores(
+        self, seeker_title: IntArray, post_title: IntArray, post_type: IntArray
+    ) -> dict[str, FloatArray]:
+        """Scores of title pairs given as index arrays (computed once per distinct pair)."""
+        scores: dict[str, FloatArray] = {}
+        n_post_titles = max(len(self.posts.titles), 1)
+        key = seeker_title * n_post_titles + post_title
+        unique_key, inverse = np.unique(key, return_inverse=True)
+        left = unique_key // n_post_titles
+        right = unique_key % n_post_titles
+        a = [self.seekers.titles[i] for i in left.tolist()]
+        b = [self.posts.titles[i] for i in right.tolist()]
+        cosine = np.asarray(
+            self.seeker_matrix[left].multiply(self.post_matrix[right]).sum(axis=1), dtype=np.float32
+        ).ravel()
+        scores["title_tfidf"] = cosine[inverse]
+        for name, scorer, seg in (
+            ("title_ratio", fuzz.ratio, False),
+            ("title_partial", fuzz.partial_ratio, False),
+            ("title_token_set", fuzz.token_set_ratio, True),
+        ):
+            queries = [self.seeker_segmented[i] for i in left.tolist()] if seg else a
+            choices = [self.post_segmented[i] for i in right.tolist()] if seg else b
+            values = process.cpdist(queries, choices, scorer=scorer, workers=-1, dtype=np.float32)
+            scores[name] = np.asarray(values, dtype=np.float32)[inverse]
+        n_types = max(len(self.posts.type_texts), 1)
+        type_key = seeker_title * n_types + post_type
+        unique_type, type_inverse = np.unique(type_key, return_inverse=True)
+        queries = [self.seekers.titles[i] for i in (unique_type // n_types).tolist()]
+        choices = [self.posts.type_texts[i] for i in (unique_type % n_types).tolist()]
+        values = process.cpdist(
+            queries, choices, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32
+        )
+        scores["type_partial"] = np.asarray(values, dtype=np.float32)[type_inverse]
+        return scores
+
+
+def pair_features(
+    seekers: PreparedSeekers,
+    posts: PreparedPosts,
+    seeker_index: IntArray,
+    post_index: IntArray,
+    *,
+    title_scorer: TitleScorer | None = None,
+) -> pd.DataFrame:
+    """The :data:`FEATURE_NAMES` columns for each ``(seeker_index[i], post_index[i])`` pair.
+
+    Title features are the best over the seeker's desired titles (NaN when the seeker gave
+    none). Deterministic: the same inputs give the same values.
+    """
+    seeker_index = np.asarray(seeker_index, dtype=np.int64)
+    post_index = np.asarray(post_index, dtype=np.int64)
+    n_pairs = seeker_index.shape[0]
+    scorer = title_scorer or TitleScorer(seekers, posts)
+    columns: dict[str, FloatArray] = {}
+
+    # Expand each pair into one row per desired title of its seeker.
+    counts = seekers.title_start[seeker_index + 1] - seekers.title_start[seeker_index]
+    pair_of_row = np.repeat(np.arange(n_pairs), counts)
+    offset = np.arange(pair_of_row.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+    title_row = seekers.title_start[seeker_index][pair_of_row] + offset
+    seeker_title = seekers.title_id[title_row]
+    post_of_row = post_index[pair_of_row]
+    row_scores = scorer.pair_scores(
+        seeker_title, posts.title_id[post_of_row], posts.type_id[post_of_row]
+    )
+    row_scores["occupation_depth"] = occupation_depth(
+        seekers.title_code[seeker_title], posts.code[post_of_row]
+    )
+    has_titles = counts > 0
+    first_row = (np.cumsum(counts) - counts)[has_titles]
+    for name, values in row_scores.items():
+        column = np.full(n_pairs, np.nan, dtype=np.float32)
+        if values.size:
+            # fmax ignores NaN (unknown codes) unless all of a seeker's titles are unknown.
+            column[has_titles] = np.fmax.reduceat(values, first_row)
+        columns[name] = column
+
+    seeker_bits = seekers.skill_bits[seeker_index]
+    post_bits = posts.skill_bits[post_index]
+    matched = np.bitwise_count(seeker_bits & post_bits).sum(axis=1).astype(np.float32)
+    wanted = posts.wanted_count[post_index]
+    columns["skills_matched"] = matched
+    columns["skills_missing"] = wanted - matched
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["skill_share"] = np.where(wanted > 0, matched / wanted, np.nan).astype(np.float32)
+    post_majors = posts.majors[post_index]
+    seeker_major = seekers.major[seeker_index]
+    columns["major_match"] = np.asarray(
+        [
+            (float(m in pm) if pm else np.nan)
+            for m, pm in zip(seeker_major.tolist(), post_majors.tolist(), strict=True)
+        ],
+        dtype=np.float32,
+    )
+    columns["education_gap"] = (
+        seekers.education_rank[seeker_index] - posts.min_education_rank[post_index]
+    )
+    age = seekers.age[seeker_index]
+    columns["age"] = age
+    low = np.where(np.isnan(posts.min_age[post_index]), 16, posts.min_age[post_index])
+    high = np.where(np.isnan(posts.max_age[post_index]), 70, posts.max_age[post_index])
+    columns["age_margin"] = np.minimum(age - low, high - age).astype(np.float32)
+    same = seekers.district[seeker_index] == posts.district[post_index]
+    columns["same_district"] = same.astype(np.float32)
+    position, lon, lat = _district_distance()
+    s_pos = np.asarray([position.get(d, -1) for d in seekers.district.tolist()], dtype=np.int64)
+    p_pos = np.asarray([position.get(d, -1) for d in posts.district.tolist()], dtype=np.int64)
+    sp_, pp_ = s_pos[seeker_index], p_pos[post_index]
+    known = (sp_ >= 0) & (pp_ >= 0)
+    distance = np.full(n_pairs, np.nan, dtype=np.float32)
+    distance[known] = _haversine_km(
+        lon[sp_[known]], lat[sp_[known]], lon[pp_[known]], lat[pp_[known]]
+    )
+    distance[same] = 0.0
+    columns["distance_km"] = distance
+    reservation = seekers.reservation_wage[seeker_index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["wage_ratio"] = np.where(
+            reservation > 0, posts.wage[post_index] / reservation, np.nan
+        ).astype(np.float32)
+    rural = seekers.rural[seeker_index]
+    urban_post = posts.urban[post_index]
+    columns["area_match"] = (rural != urban_post).astype(np.float32)
+    columns["unemployed_months"] = seekers.unemployed_months[seeker_index]
+    columns["tier"] = seekers.tier[seeker_index]
+    columns["female"] = seekers.female[seeker_index]
+    columns["disabled"] = seekers.disabled[seeker_index]
+    major_group = (posts.code // 1_000_000).astype(np.float32)
+    major_group[posts.code < 0] = np.nan
+    columns["post_major_group"] = major_group[post_index]
+    columns["post_wage"] = posts.wage[post_index]
+    return pd.DataFrame({name: columns[name] for name in FEATURE_NAMES})
