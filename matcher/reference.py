@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from matcher.errors import Problem, _Collector
+from matcher.schemas import EDUCATION_LEVELS, TRAINING_KINDS
 
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -47,37 +48,18 @@ def city_label(code: str) -> str:
     row = cities().set_index("code")
     if code not in row.index:
         return code
-    return f"{row.at[code, 'name']} {row.at[code, 'pinyin']}"
+    return f"{row.at[code, 'name']!s} {row.at[code, 'pinyin']!s}"
 
 
 # --------------------------------------------------------------------------------------------
 # Codes used across the tables. Each is the one place that fact lives.
 # --------------------------------------------------------------------------------------------
 
-EDUCATION_LEVELS: tuple[str, ...] = (
-    "primary",
-    "junior_secondary",
-    "senior_secondary",
-    "vocational",  # 中专/技校
-    "junior_college",  # 大专
-    "bachelor",
-    "master",
-    "doctorate",
-)
-"""Education codes from lowest to highest; ``education_rank`` compares them."""
+# EDUCATION_LEVELS and TRAINING_KINDS live in matcher.schemas (imported above).
 
 DISTRICT_KINDS: tuple[str, ...] = ("district", "county", "autonomous_county", "county_city")
 """County-level kinds: 市辖区, 县, 自治县, 县级市."""
 
-TRAINING_KINDS: tuple[str, ...] = (
-    "universal",  # 普惠制就业培训 (十八)
-    "industry",  # 产业项目特色培训 (十九)
-    "syb",  # SYB entrepreneurship training, 200 hours x 10 yuan (二十)
-    "remote",  # remote-training stations in central townships (二十二)
-    "two_after",  # 两后生 pre-employment training (二十三)
-    "on_the_job",  # on-the-job training in enterprises in difficulty (八)
-)
-"""Kinds of training in ``training_catalogue.csv``, with the notice's sections."""
 
 FIELD_KINDS: tuple[str, ...] = ("management", "service")
 """The two halves of the grassroots post catalogue (十)."""
