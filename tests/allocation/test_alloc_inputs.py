@@ -1,0 +1,243 @@
+"""Input validation, the checker, reserves, rejections and the ``matcher allocate`` CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matcher.allocation import AllocationCheckError, allocate, build_problem, check_allocation
+from matcher.allocation.api import reserve_spec
+from matcher.cli import main
+from matcher.errors import DataValidationError, InfeasibleError, MatcherError
+
+SEEKERS = pd.DataFrame(
+    {
+        "seeker_id": ["a", "b", "c", "d"],
+        "tier": [1, 2, 2, 1],
+        "lottery": [3, 1, 2, 4],
+        "family_id": ["F1", "F1", "F2", ""],
+        "zero_employment": [1, 1, 0, 0],
+    }
+)
+POSTS = pd.DataFrame({"post_id": ["p", "q"], "capacity": [1, 1], "city": ["2101", "2102"]})
+CANDIDATES = pd.DataFrame(
+    {
+        "seeker_id": ["a", "b", "c", "c", "d"],
+        "post_id": ["p", "q", "p", "q", "q"],
+        "score": [0.1, 0.9, 0.8, 0.7, 0.5],
+    }
+)
+
+
+def test_every_input_problem_is_reported_at_once() -> None:
+    seekers = pd.DataFrame({"seeker_id": ["a", "a", "b"], "tier": ["1", "x", "0"]})
+    posts = pd.DataFrame({"post_id": ["p", "q"], "capacity": [-1, 1.5]})
+    candidates = pd.DataFrame(
+        {
+            "seeker_id": ["a", "zz", "b", "a"],
+            "post_id": ["p", "p", "nope", "p"],
+            "score": ["0.5", "high", "1", "1"],
+        }
+    )
+    with pytest.raises(DataValidationError) as raised:
+        build_problem(seekers, posts, candidates, tier_floors={1: -2})
+    rules = {(p.file, p.column, p.rule) for p in raised.value.problems}
+    assert ("seekers", "seeker_id", "duplicate id") in rules
+    assert ("seekers", "tier", "not a finite number") in rules
+    assert ("seekers", "tier", "must be at least 1") in rules
+    assert ("posts", "capacity", "must be at least 0") in rules
+    assert ("posts", "capacity", "not a whole number") in rules
+    assert ("candidates", "score", "not a finite number") in rules
+    assert ("candidates", "seeker_id", "unknown seeker (not in seekers)") in rules
+    assert ("candidates", "post_id", "unknown post (not in posts)") in rules
+    assert ("candidates", "post_id", "duplicate (seeker_id, post_id) pair") in rules
+    assert ("tier_floors", "floor", "must be at least 0") in rules
+    rows = {p.row for p in raised.value.problems if p.column == "score"}
+    assert rows == {3}  # spreadsheet numbering: header row 1, "high" is on row 3
+
+
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(DataValidationError) as raised:
+        build_problem(
+            SEEKERS[["seeker_id"]],
+            POSTS[["post_id"]],
+            CANDIDATES[["seeker_id", "post_id"]],
+            family_guarantee=True,
+        )
+    missing = {(p.file, p.column) for p in raised.value.problems}
+    assert missing == {
+        ("posts", "capacity"),
+        ("candidates", "score"),
+        ("seekers", "family_id"),
+        ("seekers", "zero_employment"),
+    }
+
+
+def test_checker_collects_every_violation() -> None:
+    assignments = pd.DataFrame({"seeker_id": ["a", "c", "c", "b"], "post_id": ["q", "p", "q", "q"]})
+    with pytest.raises(AllocationCheckError) as raised:
+        check_allocation(
+            assignments,
+            SEEKERS,
+            POSTS,
+            CANDIDATES,
+            city_caps={"2102": 1},
+            tier_floors={1: 2},
+            one_per_family=True,
+        )
+    rules = {v.rule for v in raised.value.violations}
+    assert rules == {
+        "one_post_per_seeker",
+        "pair",
+        "capacity",
+        "city_cap",
+        "tier_floor",
+        "one_per_family",
+    }
+
+
+def test_checker_flags_an_unmet_family_guarantee() -> None:
+    assignments = pd.DataFrame({"seeker_id": ["c", "d"], "post_id": ["p", "q"]})
+    with pytest.raises(AllocationCheckError) as raised:
+        check_allocation(assignments, SEEKERS, POSTS, CANDIDATES, family_guarantee=True)
+    assert [v.subject for v in raised.value.violations] == ["family F1"]
+
+
+def test_family_guarantee_places_a_member_at_a_cost_in_score() -> None:
+    free = allocate(SEEKERS, POSTS, CANDIDATES)
+    guaranteed = allocate(SEEKERS, POSTS, CANDIDATES, families=True)
+    assert not set(free.assignments["seeker_id"]) & {"a", "b"} or free.objective >= 1.7
+    assert set(guaranteed.assignments["seeker_id"]) & {"a", "b"}
+    assert guaranteed.objective <= free.objective
+    assert "family_guarantee" in set(guaranteed.assignments["reason_code"])
+
+
+def test_infeasible_family_guarantee_names_the_family() -> None:
+    posts = POSTS.assign(capacity=[0, 1])
+    candidates = CANDIDATES[CANDIDATES["seeker_id"] != "b"]
+    with pytest.raises(InfeasibleError) as raised:
+        allocate(SEEKERS, posts, candidates, families=True)
+    assert [(s.constraint, s.subject, s.missing) for s in raised.value.shortfalls] == [
+        ("family_guarantee", "family F1 (零就业家庭)", 1)
+    ]
+
+
+def test_tier_floor_possible_alone_but_not_together() -> None:
+    seekers = pd.DataFrame({"seeker_id": ["a", "b"], "tier": [1, 2]})
+    posts = pd.DataFrame({"post_id": ["p"], "capacity": [1]})
+    candidates = pd.DataFrame({"seeker_id": ["a", "b"], "post_id": ["p", "p"], "score": [1, 1]})
+    with pytest.raises(InfeasibleError) as raised:
+        allocate(seekers, posts, candidates, tier_floors={1: 1, 2: 1})
+    assert len(raised.value.shortfalls) == 1
+    assert "not together" in raised.value.shortfalls[0].detail
+
+
+@pytest.mark.parametrize("mechanism", ["stable", "priority", "lottery"])
+def test_matching_mechanisms_reject_floors(mechanism: str) -> None:
+    with pytest.raises(MatcherError, match="does not support tier floors"):
+        allocate(SEEKERS, POSTS, CANDIDATES, mechanism=mechanism, tier_floors={1: 1})  # type: ignore[arg-type]
+
+
+def test_stable_rejects_city_caps_clearly() -> None:
+    with pytest.raises(MatcherError, match="does not support city caps"):
+        allocate(SEEKERS, POSTS, CANDIDATES, mechanism="stable", city_caps={"2101": 1})
+
+
+def test_reserves_report_processing_order_and_seats() -> None:
+    seekers = pd.DataFrame(
+        {
+            "seeker_id": ["s1", "s2", "s3"],
+            "tier": [1, 1, 1],
+            "lottery": [1, 2, 3],
+            "zero": [1, 0, 1],
+        }
+    )
+    posts = pd.DataFrame({"post_id": ["p"], "capacity": [2]})
+    candidates = pd.DataFrame(
+        {"seeker_id": ["s1", "s2", "s3"], "post_id": ["p", "p", "p"], "score": [1.0, 1.0, 1.0]}
+    )
+    problem = build_problem(seekers, posts, candidates)
+    outcomes = {}
+    for order in ("reserved_first", "reserved_last"):
+        spec = reserve_spec(problem, "zero", 0.5, order)
+        result = allocate(seekers, posts, candidates, mechanism="stable", reserves=spec)
+        assert result.processing_order == order
+        assert set(result.assignments["seat"]) <= {"reserved", "open"}
+        outcomes[order] = set(result.assignments["seeker_id"])
+    # One reserved place for members (s1, s3): filled first, s1 takes it and s2 the open place;
+    # filled last, s1 takes the open place and s3 the reserved one.
+    assert outcomes == {"reserved_first": {"s1", "s2"}, "reserved_last": {"s1", "s3"}}
+
+
+def test_unplaced_reasons() -> None:
+    seekers = pd.DataFrame({"seeker_id": ["a", "b", "c", "d"], "tier": [1, 2, 2, 2]})
+    posts = pd.DataFrame({"post_id": ["p", "q"], "capacity": [1, 1], "city": ["X", "Y"]})
+    candidates = pd.DataFrame(
+        {"seeker_id": ["a", "b", "c"], "post_id": ["p", "p", "q"], "score": [0.2, 0.9, 0.5]}
+    )
+    result = allocate(seekers, posts, candidates, mechanism="lexicographic", city_caps={"Y": 0})
+    reasons = dict(zip(result.unplaced["seeker_id"], result.unplaced["reason_code"], strict=True))
+    assert reasons == {
+        "b": "outranked_by_higher_tier",
+        "c": "city_quota_used",
+        "d": "no_candidate",
+    }
+
+
+def _write_inputs(tmp_path: Path) -> list[str]:
+    SEEKERS.to_csv(tmp_path / "S.csv", index=False)
+    POSTS.to_csv(tmp_path / "P.csv", index=False)
+    CANDIDATES.to_csv(tmp_path / "C.csv", index=False)
+    return [
+        "allocate",
+        "--seekers",
+        str(tmp_path / "S.csv"),
+        "--posts",
+        str(tmp_path / "P.csv"),
+        "--candidates",
+        str(tmp_path / "C.csv"),
+        "--out",
+        str(tmp_path / "A.csv"),
+    ]
+
+
+def _run(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    return int(exited.value.code or 0)
+
+
+def test_cli_writes_assignments_and_unplaced(tmp_path: Path) -> None:
+    argv = [*_write_inputs(tmp_path), "--families", "--unplaced", str(tmp_path / "U.csv")]
+    assert _run(argv) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
+    unplaced = pd.read_csv(tmp_path / "U.csv", dtype=str)
+    assert {"seeker_id", "post_id", "tier", "score", "choice_rank", "mechanism", "reason"} <= set(
+        placed.columns
+    )
+    assert sorted(placed["seeker_id"].tolist() + unplaced["seeker_id"].tolist()) == list("abcd")
+
+
+def test_cli_infeasible_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pd.DataFrame({"tier": [1], "floor": [3]}).to_csv(tmp_path / "F.csv", index=False)
+    argv = [*_write_inputs(tmp_path), "--tier-floors", str(tmp_path / "F.csv")]
+    assert _run([*argv, "--unplaced", str(tmp_path / "U.csv")]) == 3
+    assert not (tmp_path / "A.csv").exists() and not (tmp_path / "U.csv").exists()
+    assert "tier_floor for tier 1" in capsys.readouterr().err
+
+
+def test_cli_bad_input_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = _write_inputs(tmp_path)
+    pd.DataFrame({"seeker_id": ["a"], "post_id": ["nope"], "score": ["x"]}).to_csv(
+        tmp_path / "C.csv", index=False
+    )
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert "unknown post" in err and "not a finite number" in err
+    assert not (tmp_path / "A.csv").exists()
+
+
+def test_cli_rejects_unknown_mechanism(tmp_path: Path) -> None:
+    assert _run([*_write_inputs(tmp_path), "--mechanism", "fastest"]) == 2
