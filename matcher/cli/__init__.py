@@ -26,6 +26,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "matcher.cli.scoring",
     "matcher.cli.quotas",
     "matcher.cli.allocate",
+    "matcher.cli.generate",
 )
 
 err_console = Console(stderr=True)
