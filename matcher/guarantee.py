@@ -1,0 +1,115 @@
+"""The 20-day guarantee for zero-employment families of (三十九).
+
+"Every such family must be offered at least one suitable post within 20 days of registering."
+Each weekly run tracks every certified urban zero-employment family from its certification
+date (``households.zero_employment_since``): a family is *covered* once a member holds an offer
+that is pending or accepted; otherwise it is *open*, *near* (few days left) or *overdue* (the
+deadline has passed — a red item on the dashboard), listed with its members' best posts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+GUARANTEE_DAYS = 20
+NEAR_DAYS = 5
+#: Outcomes of an offer that count as "offered a suitable post".
+COVERING_OUTCOMES: tuple[str, ...] = ("pending", "accepted")
+FamilyStatus = Literal["covered", "open", "near", "overdue"]
+STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered")
+GUARANTEE_COLUMNS: tuple[str, ...] = (
+    "household_id", "district", "registered", "deadline", "days_left", "status", "members",
+    "best_posts",
+)  # fmt: skip
+
+
+def guarantee_status(
+    households: pd.DataFrame,
+    seekers: pd.DataFrame,
+    offers: pd.DataFrame,
+    best_posts: pd.DataFrame,
+    reference_date: date,
+    *,
+    days: int = GUARANTEE_DAYS,
+    near_days: int = NEAR_DAYS,
+    posts_per_family: int = 3,
+) -> pd.DataFrame:
+    """Where every registered zero-employment family stands on ``reference_date``.
+
+    Parameters
+    ----------
+    households : DataFrame
+        ``household_id``, ``district``, ``zero_employment``, ``zero_employment_since``.
+    seekers : DataFrame
+        ``seeker_id``, ``household_id``: the registered members.
+    offers : DataFrame
+        ``seeker_id``, ``outcome``: offers made so far (this week's included).
+    best_posts : DataFrame
+        ``seeker_id``, ``post_id``, ``score``: the posts available to members, best first.
+    reference_date : date
+        The day of the run.
+    days, near_days : int
+        The guarantee period (20 days) and how close to the deadline counts as near.
+    posts_per_family : int
+        Best posts listed per family.
+
+    Returns
+    -------
+    DataFrame
+        One row per family certified on or before ``reference_date``, columns
+        :data:`GUARANTEE_COLUMNS`, most urgent first (overdue, near, open, covered; then fewest
+        days left, then id).
+    """
+    registered = pd.to_datetime(households["zero_employment_since"], errors="coerce")
+    flagged = households["zero_employment"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    today = pd.Timestamp(reference_date)
+    keep = flagged & registered.notna().to_numpy() & (registered <= today).to_numpy()
+    families = households.loc[keep, ["household_id", "district"]].astype("string")
+    families = families.assign(registered=registered[keep].dt.date.to_numpy()).reset_index(
+        drop=True
+    )
+    if families.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GUARANTEE_COLUMNS})
+    families["deadline"] = [d + timedelta(days=days) for d in families["registered"]]
+    families["days_left"] = np.array(
+        [(d - reference_date).days for d in families["deadline"]], dtype=np.int64
+    )
+
+    members = seekers.loc[:, ["seeker_id", "household_id"]].astype("string")
+    members = members[members["household_id"].isin(families["household_id"])]
+    member_lists = (
+        members.sort_values("seeker_id").groupby("household_id")["seeker_id"].agg("|".join)
+    )
+    covering = offers.loc[offers["outcome"].isin(COVERING_OUTCOMES), "seeker_id"].astype(str)
+    covered_households = set(members.loc[members["seeker_id"].isin(covering), "household_id"])
+
+    ranked = best_posts.merge(members, on="seeker_id").sort_values(
+        ["household_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
+    )
+    ranked = ranked.drop_duplicates(["household_id", "post_id"])
+    family_posts = (
+        ranked.groupby("household_id").head(posts_per_family).groupby("household_id")["post_id"]
+    ).agg("|".join)
+
+    ids = families["household_id"]
+    status = np.where(
+        ids.isin(covered_households).to_numpy(),
+        "covered",
+        np.where(
+            families["days_left"] < 0,
+            "overdue",
+            np.where(families["days_left"] <= near_days, "near", "open"),
+        ),
+    )
+    families["status"] = status
+    families["members"] = ids.map(member_lists).fillna("").astype("string")
+    families["best_posts"] = ids.map(family_posts).fillna("").astype("string")
+    urgency = families["status"].map({s: i for i, s in enumerate(STATUSES)})
+    families = families.assign(_urgency=urgency).sort_values(
+        ["_urgency", "days_left", "household_id"], kind="stable"
+    )
+    return families.loc[:, list(GUARANTEE_COLUMNS)].reset_index(drop=True)
