@@ -37,7 +37,7 @@ def seekers_by_city_and_group(
     columns["eligible"] = eligibility[eligibility["eligible"]].groupby("city").size()
     for group in policy.groups:
         member = groups.str.split("|").map(lambda ids, g=group.id: g in ids)
-        columns[group.name] = eligibility[member.astype(bool)].groupby("city").size()
+        columns[group.short] = eligibility[member.astype(bool)].groupby("city").size()
     table = pd.DataFrame(columns).fillna(0).astype(int)
     table = _label_cities(table)
     table.loc["合计 total"] = table.sum()

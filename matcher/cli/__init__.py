@@ -22,6 +22,7 @@ app = typer.Typer(
 
 # One line per command module; each defines ``register(app: typer.Typer) -> None``.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "matcher.cli.demo",
     "matcher.cli.data",
     "matcher.cli.scoring",
     "matcher.cli.quotas",

@@ -79,6 +79,7 @@ class PolicyFile(_Strict):
 class Group:
     id: str
     name: str
+    short: str  # a few characters, for table headers
     english: str
     tier: int
     no_age_limit: bool
@@ -235,7 +236,8 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
             continue
         row = catalogue.loc[group_id]
         groups.append(
-            Group(group_id, str(row["name"]), str(row["english"]), tier_of[group_id],
+            Group(group_id, str(row["name"]), str(row["short"]), str(row["english"]),
+                  tier_of[group_id],
                   str(row["no_age_limit"]) == "1", expression)
         )  # fmt: skip
     for group_id in tier_of:
