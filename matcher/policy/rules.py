@@ -112,8 +112,17 @@ def policies_dir() -> Path:
 
 
 def policy_programs() -> list[str]:
-    """Programs that have a rules file."""
-    return sorted(p.stem for p in policies_dir().glob("*.toml") if p.stem != "common")
+    """Programs that have an eligibility rules file: the files with a ``[program]`` table (other
+    files in the folder, such as ``common.toml`` or budget figures, are not programs)."""
+    programs = []
+    for path in sorted(policies_dir().glob("*.toml")):
+        try:
+            with path.open("rb") as handle:
+                if "program" in tomllib.load(handle):
+                    programs.append(path.stem)
+        except (OSError, tomllib.TOMLDecodeError):
+            programs.append(path.stem)  # load_policy will report what is wrong with it
+    return programs
 
 
 def _read_toml(path: Path) -> dict[str, object]:
