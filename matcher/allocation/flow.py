@@ -106,7 +106,7 @@ def _family_nodes_needed(problem: AllocationProblem) -> IntArray:
     with two or more members holding candidates."""
     needed = [problem.guaranteed_families()]
     if problem.one_per_family and problem.family_names:
-        with_candidates = np.unique(problem.cand_seeker)
+        with_candidates = problem.seekers_with_candidates
         families = problem.seeker_family[with_candidates]
         families = families[families >= 0]
         codes, counts = np.unique(families, return_counts=True)
@@ -125,7 +125,7 @@ def network_fits(problem: AllocationProblem, *, tier_nodes: bool) -> bool:
     families = _family_nodes_needed(problem)
     if not tier_nodes or len(families) == 0:
         return True
-    with_candidates = np.unique(problem.cand_seeker)
+    with_candidates = problem.seekers_with_candidates
     family = problem.seeker_family[with_candidates]
     tier = problem.seeker_tier[with_candidates]
     in_node = np.isin(family, families)
@@ -158,7 +158,7 @@ def _layout(problem: AllocationProblem, *, tier_nodes: bool) -> _Layout:
 
 def max_placements(problem: AllocationProblem) -> int:
     """An upper bound on the number of placements: seekers with candidates vs. places."""
-    seekers_with_candidates = len(np.unique(problem.cand_seeker))
+    seekers_with_candidates = len(problem.seekers_with_candidates)
     return int(min(seekers_with_candidates, int(problem.post_capacity.sum())))
 
 
@@ -194,7 +194,7 @@ def _build(
     tier_lower = tier_lower or {}
     total_flow = max_placements(problem)
 
-    seekers_with_candidates = np.unique(problem.cand_seeker)
+    seekers_with_candidates = problem.seekers_with_candidates
     members_per_tier = {
         tier: int(np.count_nonzero(problem.seeker_tier[seekers_with_candidates] == tier))
         for tier in layout.tier_node
@@ -300,8 +300,9 @@ def _solve(net: _Network, total_flow: int) -> tuple[min_cost_flow.SimpleMinCostF
     if lowers.any():
         # Standard transformation: the lower bound l is forced through, leaving capacity c - l.
         capacities = np.maximum(capacities - lowers, 0)
-        np.subtract.at(supplies, tails, lowers)
-        np.add.at(supplies, heads, lowers)
+        bounded = np.flatnonzero(lowers)  # few arcs; ufunc.at over all 15 million is slow
+        np.subtract.at(supplies, tails[bounded], lowers[bounded])
+        np.add.at(supplies, heads[bounded], lowers[bounded])
     del lowers
     max_cost = int(np.abs(costs).max()) if len(costs) else 0
     if max_cost * (net.n_nodes + 1) >= _INT64_SAFE or max_cost * max(total_flow, 1) >= _INT64_SAFE:
@@ -391,7 +392,7 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
     tier_lower = _tier_floors(problem)
     start = time.perf_counter()
     places = max_placements(problem)
-    seekers_with_candidates = np.unique(problem.cand_seeker)
+    seekers_with_candidates = problem.seekers_with_candidates
     per_tier = {
         t: min(places, int(np.count_nonzero(problem.seeker_tier[seekers_with_candidates] == t)))
         for t in tiers
