@@ -26,6 +26,7 @@ TITLE_SUFFIXES: tuple[str, ...] = (
     "-急",
 )
 # What seekers write around what they want.
+WISH_PREFIXES: tuple[str, ...] = ("求职:", "意向：", "应聘", "想找")
 WISH_SUFFIXES: tuple[str, ...] = ("工作", "类", "相关", "均可", "优先", "（有经验）")
 
 # Input-method homophones and look-alikes: (intended, typed).
@@ -113,9 +114,10 @@ def typo(texts: pd.Series, rng: np.random.Generator, rate: float) -> pd.Series:
 def full_width(texts: pd.Series, rng: np.random.Generator, rate: float) -> pd.Series:
     """Turn ASCII letters, digits, punctuation and spaces full-width in a ``rate`` share of rows."""
     chosen = _pick(rng, len(texts), rate)
-    if not chosen.any():
-        return texts.copy()
-    return texts.where(~chosen, texts.str.translate(_FULL_WIDTH))
+    result = texts.copy()
+    if chosen.any():
+        result[chosen] = texts[chosen].str.translate(_FULL_WIDTH)
+    return result
 
 
 def spaces(texts: pd.Series, rng: np.random.Generator, rate: float) -> pd.Series:
@@ -123,10 +125,16 @@ def spaces(texts: pd.Series, rng: np.random.Generator, rate: float) -> pd.Series
     n = len(texts)
     chosen = _pick(rng, n, rate)
     kind = rng.integers(0, 3, n)
-    inside = texts.str.slice(0, 1) + " " + texts.str.slice(1)
-    result = texts.where(~(chosen & (kind == 0)), inside)
-    result = result.where(~(chosen & (kind == 1)), "  " + result)
-    return result.where(~(chosen & (kind == 2)), result + " ")
+    result = texts.copy()
+    inside, leading, trailing = chosen & (kind == 0), chosen & (kind == 1), chosen & (kind == 2)
+    if inside.any():
+        subset = texts[inside]
+        result[inside] = subset.str.slice(0, 1) + " " + subset.str.slice(1)
+    if leading.any():
+        result[leading] = "  " + texts[leading]
+    if trailing.any():
+        result[trailing] = texts[trailing] + " "
+    return result
 
 
 def noisy_titles(

@@ -468,7 +468,11 @@ def _desired_titles(rng: np.random.Generator, world: World, codes: np.ndarray) -
     ]
     columns = [
         noise.noisy_titles(
-            pd.Series(t, dtype="string"), rng, SEEKER_TITLE_NOISE, suffixes=noise.WISH_SUFFIXES
+            pd.Series(t, dtype="string"),
+            rng,
+            SEEKER_TITLE_NOISE,
+            noise.WISH_PREFIXES,
+            noise.WISH_SUFFIXES,
         )
         for t in (first, second, third)
     ]

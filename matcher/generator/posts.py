@@ -189,7 +189,10 @@ def _employers(
     parts: list[pd.DataFrame] = []
 
     def place(kind: str, count: int, urban_share: float) -> pd.DataFrame:
-        per_city = apportion(count, weights)
+        # Every city gets at least one of each kind when there are enough to go round, so a
+        # city's posts never have to borrow an employer from another city.
+        floor = 1 if count >= len(cities) else 0
+        per_city = floor + apportion(count - floor * len(cities), weights)
         city = np.repeat(np.asarray(cities), per_city)
         want_urban = rng.random(len(city)) < urban_share
         pos = _district_in_city(rng, districts, city, want_urban)
