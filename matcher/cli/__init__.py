@@ -9,6 +9,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from matcher.errors import DataValidationError, MatcherError
 
@@ -56,11 +57,13 @@ def report_error(error: MatcherError) -> None:
     if isinstance(error, DataValidationError):
         err_console.print(f"[bold red]Invalid input:[/] {len(error.problems)} problem(s)")
         for problem in error.problems[:200]:
-            err_console.print(f"  {problem}", markup=False, highlight=False)
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         if len(error.problems) > 200:
             err_console.print(f"  … and {len(error.problems) - 200} more")
     else:
-        err_console.print(f"[bold red]Error:[/] {error}", highlight=False)
+        err_console.print(
+            f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
