@@ -241,3 +241,62 @@ def test_cli_bad_input_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_cli_rejects_unknown_mechanism(tmp_path: Path) -> None:
     assert _run([*_write_inputs(tmp_path), "--mechanism", "fastest"]) == 2
+
+
+def test_group_floor_met_by_the_relaxation_needs_no_general_solver() -> None:
+    seekers = pd.DataFrame({"seeker_id": ["a", "b"], "disabled": [1, 0]})
+    posts = pd.DataFrame({"post_id": ["p"], "capacity": [1]})
+    candidates = pd.DataFrame({"seeker_id": ["a", "b"], "post_id": ["p", "p"], "score": [0.9, 0.1]})
+    result = allocate(seekers, posts, candidates, group_floors={"disabled": 1})
+    assert result.assignments["seeker_id"].tolist() == ["a"]
+    assert any("relaxation" in note for note in result.notes)
+
+
+def test_overlapping_group_floors_go_to_cp_sat() -> None:
+    # Two places; b is in both groups, a and c in one each, d in none but scores best.
+    # Floors 4050 >= 1 and disabled >= 1: d + a (1.2) lacks a disabled member, d + c (1.2) a
+    # 4050 worker; the best allowed is d + b (1.1), beating a + c (0.6) and a + b, b + c.
+    seekers = pd.DataFrame(
+        {
+            "seeker_id": ["a", "b", "c", "d"],
+            "age4050": [1, 1, 0, 0],
+            "disabled": [0, 1, 1, 0],
+        }
+    )
+    posts = pd.DataFrame({"post_id": ["p"], "capacity": [2]})
+    candidates = pd.DataFrame(
+        {"seeker_id": list("abcd"), "post_id": ["p"] * 4, "score": [0.3, 0.2, 0.3, 0.9]}
+    )
+    result = allocate(seekers, posts, candidates, group_floors={"age4050": 1, "disabled": 1})
+    assert sorted(result.assignments["seeker_id"]) == ["b", "d"]
+    assert result.status == "optimal"
+    assert any("CP-SAT" in note for note in result.notes)
+
+
+def test_family_straddling_tiers_with_a_floor_is_solved_exactly() -> None:
+    # Family F has a tier-1 and a tier-2 member, so tier and family nodes do not nest.
+    seekers = pd.DataFrame(
+        {
+            "seeker_id": ["f1", "f2", "x"],
+            "tier": [1, 2, 1],
+            "family_id": ["F", "F", ""],
+            "zero_employment": [1, 1, 0],
+        }
+    )
+    posts = pd.DataFrame({"post_id": ["p", "q"], "capacity": [1, 1]})
+    candidates = pd.DataFrame(
+        {
+            "seeker_id": ["f1", "f2", "x", "x"],
+            "post_id": ["p", "q", "p", "q"],
+            "score": [0.1, 0.5, 0.9, 0.8],
+        }
+    )
+    # Tier 1 >= 1 and the family guarantee: x on p (0.9) + f2 on q (0.5) = 1.4 is best.
+    result = allocate(seekers, posts, candidates, tier_floors={1: 1}, families=True)
+    assert dict(
+        zip(result.assignments["seeker_id"], result.assignments["post_id"], strict=True)
+    ) == {
+        "x": "p",
+        "f2": "q",
+    }
+    assert any("CP-SAT" in note for note in result.notes)
