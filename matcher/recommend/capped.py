@@ -173,6 +173,10 @@ def capped_lists(pairs: pd.DataFrame, caps: pd.Series, list_length: int) -> pd.D
     ).astype(np.int64)
     costs = np.concatenate([np.zeros(n_seekers), cost, np.zeros(n_posts)]).astype(np.int64)
     flow.add_arcs_with_capacity_and_unit_cost(starts, ends, capacities, costs)
+    # Offer every list slot at the source; max-flow-with-min-cost sends what the caps allow.
+    slots = n_seekers * list_length
+    flow.set_node_supply(source, slots)
+    flow.set_node_supply(sink, -slots)
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise MatcherError(f"recommendation flow did not solve (status {status})")

@@ -1,0 +1,510 @@
+"""One week's matching for one city, as a pure function of its input frames.
+
+Steps, in order: eligibility per program (policy rules files), program placements (candidates,
+then ``matcher.allocation.allocate``), vacancy candidates and congestion-aware recommendation
+lists (``matcher.recommend``), employer shortlists, the 20-day guarantee list
+(``matcher.guarantee``) and a fairness summary. Nothing here touches the database; the same
+frames and configuration always give the same outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from matcher.allocation.api import allocate
+from matcher.errors import InfeasibleError
+from matcher.guarantee import guarantee_status
+from matcher.recommend import recommend, recommendation_reasons, shortlists
+
+Progress = Callable[[str, float], None]
+
+RECOMMENDATION_COLUMNS = ("seeker_id", "rank", "post_id", "score", "reason")
+SHORTLIST_COLUMNS = ("post_id", "rank", "employer_id", "seeker_id", "score")
+PLACEMENT_COLUMNS = ("seeker_id", "post_id", "program", "tier", "score", "reason")
+OUTPUT_TABLES = ("recommendations", "shortlists", "placements", "families")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything besides the data that decides a run's outputs (hashed into the record)."""
+
+    list_length: int = 5
+    slack: float = 2.0
+    method: Literal["capped", "topk"] = "capped"
+    candidates_k: int = 20
+    program_k: int = 30
+    programs: tuple[str, ...] = ("welfare", "grassroots", "internship")
+    mechanism: Literal["optimal", "lexicographic", "stable", "priority", "lottery"] = (
+        "lexicographic"
+    )
+    family_guarantee: bool = True
+    shortlist_per_opening: int = 3
+    shortlist_max: int = 20
+    guarantee_days: int = 20
+    near_days: int = 5
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no spaces, so equal configurations hash equally."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        data = json.loads(text)
+        data["programs"] = tuple(data.get("programs", ()))
+        return cls(**data)
+
+
+@dataclass
+class WeekInputs:
+    """What one run reads: the city's pool on the reference date and earlier weeks' offers.
+
+    ``posts`` carries ``remaining`` (capacity minus accepted and pending offers of earlier
+    weeks); ``offers`` has ``seeker_id``, ``post_id``, ``outcome``, ``week``.
+    """
+
+    city: str
+    week: str
+    reference_date: date
+    seekers: pd.DataFrame
+    households: pd.DataFrame
+    employers: pd.DataFrame
+    posts: pd.DataFrame
+    offers: pd.DataFrame
+    previous: dict[str, Any] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        """SHA-256 of every input in a canonical form (sorted rows, fixed columns)."""
+        hasher = hashlib.sha256()
+        hasher.update(f"{self.city}|{self.week}|{self.reference_date}".encode())
+        for name in ("seekers", "households", "employers", "posts", "offers"):
+            hasher.update(name.encode())
+            hasher.update(canonical_csv(getattr(self, name)))
+        hasher.update(json.dumps(self.previous, sort_keys=True, default=str).encode())
+        return hasher.hexdigest()
+
+
+@dataclass
+class WeekOutputs:
+    """A run's outputs (frames) and its JSON summary."""
+
+    recommendations: pd.DataFrame
+    shortlists: pd.DataFrame
+    placements: pd.DataFrame
+    families: pd.DataFrame
+    summary: dict[str, Any]
+    timings: dict[str, float]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in OUTPUT_TABLES}
+
+    def digest(self) -> str:
+        """SHA-256 of the outputs in canonical form (what :func:`export` writes)."""
+        hasher = hashlib.sha256()
+        for name, frame in self.tables().items():
+            hasher.update(name.encode())
+            hasher.update(canonical_csv(frame))
+        hasher.update(canonical_json(self.summary))
+        return hasher.hexdigest()
+
+
+def canonical_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes that depend only on the frame's content: columns as given, rows as given,
+    floats with 6 decimals, dates ISO, missing values empty."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            out[column] = values.map(lambda v: "" if pd.isna(v) else f"{float(v):.6f}")
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[column] = values.dt.strftime("%Y-%m-%d").fillna("")
+        else:
+            out[column] = values.astype(object).map(lambda v: "" if v is None or v is pd.NA else v)
+    text: str = out.to_csv(index=False, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _noop(_stage: str, _fraction: float) -> None:
+    return None
+
+
+def _eligibility(inputs: WeekInputs, program: str) -> pd.DataFrame:
+    from matcher.eligibility import evaluate_eligibility
+    from matcher.policy import load_policy
+
+    return evaluate_eligibility(
+        inputs.seekers, inputs.households, load_policy(program), inputs.reference_date
+    )
+
+
+def _pairs(candidates: Any) -> pd.DataFrame:
+    pairs: pd.DataFrame = candidates.pairs
+    return pairs.assign(
+        seeker_id=candidates.seekers.seeker_id[pairs["seeker"].to_numpy()].astype(str),
+        post_id=candidates.posts.post_id[pairs["post"].to_numpy()].astype(str),
+    )
+
+
+def _drop_refused(pairs: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    refused = offers.loc[offers["outcome"] == "refused", ["seeker_id", "post_id"]]
+    if refused.empty or pairs.empty:
+        return pairs
+    key = pairs["seeker_id"].astype(str) + "\x1f" + pairs["post_id"].astype(str)
+    gone = set(refused["seeker_id"].astype(str) + "\x1f" + refused["post_id"].astype(str))
+    return pairs.loc[~key.isin(gone).to_numpy()]
+
+
+def _open_posts(inputs: WeekInputs, program: str) -> pd.DataFrame:
+    posts = inputs.posts
+    keep = (posts["program"] == program).fillna(False).to_numpy(dtype=bool)
+    keep &= posts["remaining"].to_numpy(dtype=np.int64) > 0
+    return posts.loc[keep].reset_index(drop=True)
+
+
+def _place_program(
+    inputs: WeekInputs,
+    program: str,
+    config: RunConfig,
+    unavailable: set[str],
+    notes: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Placements of one program, its eligibility table and its scored pairs."""
+    from matcher.scoring.candidates import generate_candidates
+
+    eligibility = _eligibility(inputs, program)
+    posts = _open_posts(inputs, program)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACEMENT_COLUMNS})
+    if posts.empty or not bool(eligibility["eligible"].any()):
+        return empty, eligibility, pd.DataFrame(columns=["seeker_id", "post_id", "score"])
+    candidates = generate_candidates(
+        inputs.seekers, posts, inputs.reference_date, k=config.program_k, eligibility=eligibility
+    )
+    pairs = _drop_refused(_pairs(candidates), inputs.offers)
+    scored = pairs.loc[:, ["seeker_id", "post_id", "score"]]
+    pairs = pairs.loc[~pairs["seeker_id"].isin(unavailable)]
+    if pairs.empty:
+        return empty, eligibility, scored
+    tiers = eligibility.set_index("seeker_id")["tier"]
+    households = inputs.households.set_index("household_id")["zero_employment"]
+    people = inputs.seekers.loc[
+        inputs.seekers["seeker_id"].isin(pairs["seeker_id"]), ["seeker_id", "household_id"]
+    ]
+    seeker_table = pd.DataFrame(
+        {
+            "seeker_id": people["seeker_id"].astype(str).to_numpy(),
+            "tier": tiers.reindex(people["seeker_id"]).fillna(1).astype(int).to_numpy(),
+            "family_id": people["household_id"].astype(str).to_numpy(),
+            "zero_employment": households.reindex(people["household_id"])
+            .astype("boolean")
+            .fillna(False)
+            .astype(int)
+            .to_numpy(),
+        }
+    )
+    post_table = pd.DataFrame(
+        {
+            "post_id": posts["post_id"].astype(str).to_numpy(),
+            "capacity": posts["remaining"].astype(int).to_numpy(),
+            "city": posts["city"].astype(str).to_numpy(),
+        }
+    )
+    candidate_table = pairs.loc[:, ["seeker_id", "post_id", "score"]].reset_index(drop=True)
+    use_families = config.family_guarantee and config.mechanism in ("optimal", "lexicographic")
+    try:
+        result = allocate(
+            seeker_table,
+            post_table,
+            candidate_table,
+            mechanism=config.mechanism,
+            families=use_families,
+        )
+    except InfeasibleError as error:
+        # The guarantee cannot hold for every family this week: place without it and say so;
+        # the 20-day list shows the families left uncovered.
+        notes.append(f"{program}: family guarantee not attainable this week ({error})")
+        result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
+    placed = result.assignments
+    eligible_reason = eligibility.set_index("seeker_id")["reasons"]
+    reason = (
+        eligible_reason.reindex(placed["seeker_id"]).fillna("").astype(str).to_numpy()
+        + "；"
+        + placed["reason"].astype(str).to_numpy()
+    )
+    frame = pd.DataFrame(
+        {
+            "seeker_id": placed["seeker_id"].astype(str).to_numpy(),
+            "post_id": placed["post_id"].astype(str).to_numpy(),
+            "program": program,
+            "tier": pd.array(placed["tier"].to_numpy(), dtype="Int64"),
+            "score": placed["score"].astype(float).round(6).to_numpy(),
+            "reason": reason,
+        }
+    )
+    return frame, eligibility, scored
+
+
+def _fairness(
+    placements: pd.DataFrame, eligibility: Mapping[str, pd.DataFrame], seekers: pd.DataFrame
+) -> dict[str, Any]:
+    """Per program: eligible and placed counts and placement rates by tier, sex and hukou."""
+    summary: dict[str, Any] = {}
+    attributes = seekers.set_index("seeker_id")[["sex", "hukou"]].astype(str)
+    for program, table in eligibility.items():
+        eligible = table.loc[table["eligible"].astype(bool), ["seeker_id", "tier"]]
+        placed_ids = set(placements.loc[placements["program"] == program, "seeker_id"])
+        frame = eligible.assign(
+            placed=eligible["seeker_id"].isin(placed_ids).to_numpy(),
+            tier=eligible["tier"].astype("Int64").astype(str).to_numpy(),
+            sex=attributes["sex"].reindex(eligible["seeker_id"]).to_numpy(),
+            hukou=attributes["hukou"].reindex(eligible["seeker_id"]).to_numpy(),
+        )
+        groups: dict[str, Any] = {}
+        for attribute in ("tier", "sex", "hukou"):
+            counts = frame.groupby(attribute, sort=True)["placed"].agg(["size", "sum"])
+            rows = {
+                str(key): {
+                    "eligible": int(row["size"]),
+                    "placed": int(row["sum"]),
+                    "rate": round(float(row["sum"]) / float(row["size"]), 6),
+                }
+                for key, row in counts.iterrows()
+            }
+            rates = [r["rate"] for r in rows.values()]
+            groups[attribute] = {
+                "groups": rows,
+                "difference": round(max(rates) - min(rates), 6) if rates else 0.0,
+                "ratio": round(min(rates) / max(rates), 6) if rates and max(rates) > 0 else 1.0,
+            }
+        summary[program] = {
+            "eligible": len(frame),
+            "placed": int(frame["placed"].sum()),
+            "by": groups,
+        }
+    return summary
+
+
+def compute_week(
+    inputs: WeekInputs, config: RunConfig, progress: Progress | None = None
+) -> WeekOutputs:
+    """All outputs of one city's weekly run.
+
+    Parameters
+    ----------
+    inputs : WeekInputs
+        The pool on the reference date (see :func:`matcher.runs.store.load_inputs`).
+    config : RunConfig
+    progress : callable, optional
+        Called with ``(stage, fraction done)`` as the run goes.
+
+    Returns
+    -------
+    WeekOutputs
+    """
+    from matcher.scoring.candidates import generate_candidates
+
+    report = progress or _noop
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    # Seekers holding an offer from an earlier week wait for its answer before another one.
+    pending = set(inputs.offers.loc[inputs.offers["outcome"] == "pending", "seeker_id"])
+    placements: list[pd.DataFrame] = []
+    eligibility: dict[str, pd.DataFrame] = {}
+    best: list[pd.DataFrame] = []
+    taken = set(pending)
+    steps = len(config.programs) + 3
+    for index, program in enumerate(config.programs):
+        report(f"placing {program}", index / steps)
+        placed, table, scored = _place_program(inputs, program, config, taken, notes)
+        placements.append(placed)
+        eligibility[program] = table
+        best.append(scored)
+        taken |= set(placed["seeker_id"])
+        lap(f"place_{program}")
+    placement_frame = (
+        pd.concat(placements, ignore_index=True)
+        .sort_values(["seeker_id"], kind="stable")
+        .reset_index(drop=True)
+        .loc[:, list(PLACEMENT_COLUMNS)]
+    )
+    placement_frame["tier"] = placement_frame["tier"].astype("Int64")
+    placement_frame["score"] = placement_frame["score"].astype(float)
+
+    report("scoring vacancies", len(config.programs) / steps)
+    vacancies = _open_posts(inputs, "vacancy")
+    if vacancies.empty or inputs.seekers.empty:
+        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score", "reason"])
+    else:
+        candidates = generate_candidates(
+            inputs.seekers, vacancies, inputs.reference_date, k=config.candidates_k
+        )
+        scored_pairs = _pairs(candidates)
+        scored_pairs["reason"] = recommendation_reasons(
+            scored_pairs, candidates.seekers, candidates.posts
+        ).to_numpy()
+        pairs = _drop_refused(scored_pairs, inputs.offers)
+    lap("vacancy_candidates")
+
+    report("recommending", (len(config.programs) + 1) / steps)
+    openings = pd.Series(
+        vacancies["remaining"].astype(int).to_numpy(),
+        index=pd.Index(vacancies["post_id"].astype(str)),
+    )
+    lists = recommend(
+        pairs.loc[:, ["seeker_id", "post_id", "score"]],
+        openings,
+        list_length=config.list_length,
+        slack=config.slack,
+        method=config.method,
+    )
+    reasons = pairs.loc[:, ["seeker_id", "post_id", "reason"]]
+    recommendations = lists.lists.merge(reasons, on=["seeker_id", "post_id"], how="left")
+    recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
+    employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
+    short = shortlists(
+        pairs.loc[:, ["seeker_id", "post_id", "score"]],
+        openings,
+        per_opening=config.shortlist_per_opening,
+        max_length=config.shortlist_max,
+    )
+    short.insert(2, "employer_id", employer_of.reindex(short["post_id"]).to_numpy())
+    short = short.loc[:, list(SHORTLIST_COLUMNS)]
+    lap("recommend")
+
+    report("20-day guarantee", (len(config.programs) + 2) / steps)
+    this_week = placement_frame.loc[:, ["seeker_id", "post_id"]].assign(outcome="pending")
+    offers = pd.concat(
+        [inputs.offers.loc[:, ["seeker_id", "post_id", "outcome"]], this_week], ignore_index=True
+    )
+    best_posts = pd.concat(
+        [*best, pairs.loc[:, ["seeker_id", "post_id", "score"]]], ignore_index=True
+    )
+    families = guarantee_status(
+        inputs.households,
+        inputs.seekers,
+        offers,
+        best_posts,
+        inputs.reference_date,
+        days=config.guarantee_days,
+        near_days=config.near_days,
+    )
+    # Stored by id (the canonical order); readers sort by urgency.
+    families = families.sort_values("household_id", kind="stable").reset_index(drop=True)
+    lap("guarantee")
+
+    status_counts = families["status"].value_counts()
+    program_posts = inputs.posts.loc[inputs.posts["program"].isin(config.programs)]
+    places = program_posts.groupby("program")["remaining"].sum()
+    filled = placement_frame.groupby("program").size()
+    fill_rates = {
+        program: {
+            "places": int(places.get(program, 0)),
+            "placed": int(filled.get(program, 0)),
+            "rate": round(float(filled.get(program, 0)) / float(places[program]), 6)
+            if int(places.get(program, 0))
+            else 0.0,
+        }
+        for program in config.programs
+    }
+    summary: dict[str, Any] = {
+        "city": inputs.city,
+        "week": inputs.week,
+        "reference_date": inputs.reference_date.isoformat(),
+        "pool": {
+            "seekers": len(inputs.seekers),
+            "vacancies": len(vacancies),
+            "vacancy_openings": int(openings.sum()),
+            "program_posts": len(program_posts),
+            "pending_offers": len(pending),
+        },
+        "placements": fill_rates,
+        "recommendations": lists.report(),
+        "shortlists": {"vacancies": int(short["post_id"].nunique()), "entries": len(short)},
+        "families": {
+            s: int(status_counts.get(s, 0)) for s in ("overdue", "near", "open", "covered")
+        },
+        "fairness": _fairness(placement_frame, eligibility, inputs.seekers),
+        "changes": _changes(inputs, len(vacancies)),
+        "notes": notes,
+    }
+    report("done", 1.0)
+    return WeekOutputs(
+        recommendations=recommendations.reset_index(drop=True),
+        shortlists=short.reset_index(drop=True),
+        placements=placement_frame,
+        families=families,
+        summary=summary,
+        timings=timings,
+    )
+
+
+def _changes(inputs: WeekInputs, vacancies: int) -> dict[str, Any]:
+    """What changed since the city's previous run of an earlier week."""
+    previous = inputs.previous
+    if not previous:
+        return {"previous_run": None}
+    since = pd.Timestamp(previous["reference_date"])
+    new_seekers = int((inputs.seekers["registered_date"] > since).sum())
+    new_posts = int((inputs.posts["posted_date"] > since).sum())
+    week_offers = inputs.offers.loc[inputs.offers["week"] == previous["week"], "outcome"]
+    outcomes = week_offers.value_counts()
+    return {
+        "previous_run": previous["run_id"],
+        "previous_week": previous["week"],
+        "seekers_delta": len(inputs.seekers) - int(previous["seekers"]),
+        "vacancies_delta": vacancies - int(previous["vacancies"]),
+        "new_seekers": new_seekers,
+        "new_posts": new_posts,
+        "last_week_offers": {
+            o: int(outcomes.get(o, 0)) for o in ("accepted", "refused", "no_answer", "pending")
+        },
+    }
+
+
+def empty_inputs(city: str, week: str, reference_date: date) -> WeekInputs:
+    """Inputs with no rows (typed like the loader's frames)."""
+    from matcher.storage.upsert import typed_frame
+
+    return WeekInputs(
+        city=city,
+        week=week,
+        reference_date=reference_date,
+        seekers=typed_frame([], "seekers"),
+        households=typed_frame([], "households"),
+        employers=typed_frame([], "employers"),
+        posts=typed_frame([], "posts").assign(remaining=pd.Series(dtype="Int64")),
+        offers=pd.DataFrame(columns=["seeker_id", "post_id", "outcome", "week"]),
+    )
+
+
+__all__ = [
+    "OUTPUT_TABLES",
+    "RunConfig",
+    "WeekInputs",
+    "WeekOutputs",
+    "canonical_csv",
+    "compute_week",
+    "empty_inputs",
+]
