@@ -281,7 +281,7 @@ def allocate_problem(
         solver_seconds=solver_seconds,
         mechanism=mechanism,
         constraints=constraint_labels(problem)
-        + ((f"reserves for {reserves.order}",) if reserves is not None else ()),
+        + ((_reserve_label(reserves),) if reserves is not None else ()),
         processing_order=None if reserves is None else reserves.order,
         notes=tuple(notes),
     )
@@ -332,3 +332,12 @@ def _solve_network_or_general(
 
 
 __all__ = ["DEFAULT_TIME_LIMIT", "allocate", "allocate_problem", "reserve_spec"]
+
+
+def _reserve_label(reserves: ReserveSpec) -> str:
+    members = int(reserves.group.astype(bool).sum())
+    places = int(reserves.reserved.sum())
+    return (
+        f"reserves: {places} places held for {members} group members, "
+        f"processing order {reserves.order}"
+    )
