@@ -166,7 +166,9 @@ def breakdown(
         :data:`BREAKDOWN_COLUMNS`, one row per group, sorted by group.
     """
     flags = np.asarray(placed, dtype=bool)
-    names = pd.Series(np.asarray(labels)).astype("string").fillna("(missing)").astype(object).to_numpy()
+    names = (
+        pd.Series(np.asarray(labels)).astype("string").fillna("(missing)").astype(object).to_numpy()
+    )
     total, n_placed = float(len(flags)), float(flags.sum())
     overall_rate = n_placed / total if total else float("nan")
     if len(flags):

@@ -77,6 +77,9 @@ class FairnessMeasures:
         ``constraint``, ``subject``, ``floor``, ``achieved``, ``met``, ``shortfall``.
     quota_fill : DataFrame
         ``city``, ``quota``, ``placed``, ``fill_rate`` for cities with a quota.
+    city_tier : DataFrame
+        ``eligible`` and ``placed`` indexed by (seekers' ``city``, ``tier``), for the heat map;
+        empty without a seekers city.
     """
 
     seekers: int
@@ -93,7 +96,7 @@ class FairnessMeasures:
     rank_distribution: dict[str, int]
     floors: pd.DataFrame
     quota_fill: pd.DataFrame
-    extra: dict[str, Any] = field(default_factory=dict)
+    city_tier: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def placement_rate(self) -> float:
@@ -160,7 +163,6 @@ class FairnessMeasures:
             "breakdowns": {
                 name: table.to_dict(orient="records") for name, table in self.breakdowns.items()
             },
-            **self.extra,
         }
         return _clean(result)
 
@@ -449,6 +451,18 @@ def measure_allocation(
         quota_fill["quota"] > 0
     )
 
+    city_tier = pd.DataFrame()
+    if CITY in seekers.columns:
+        cells = pd.DataFrame(
+            {
+                CITY: seekers[CITY].astype("string").fillna("(missing)").to_numpy(),
+                TIER: problem.seeker_tier,
+                "placed": placed,
+            }
+        )
+        city_tier = cells.groupby([CITY, TIER], sort=True)["placed"].agg(["size", "sum"])
+        city_tier = city_tier.rename(columns={"size": "eligible", "sum": "placed"}).astype(np.int64)
+
     return FairnessMeasures(
         seekers=problem.n_seekers,
         placed=int(placed.sum()),
@@ -464,6 +478,7 @@ def measure_allocation(
         rank_distribution=rank_distribution,
         floors=_floors(problem, placed, covered, coverable),
         quota_fill=quota_fill,
+        city_tier=city_tier,
     )
 
 

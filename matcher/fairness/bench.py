@@ -1,0 +1,548 @@
+"""The fairness benchmark: every mechanism on the same generated instances, measured alike.
+
+An *instance* is one program's allocation problem built from the generator's data
+(:func:`build_instance`): the eligible seekers (tier from the eligibility engine, a seeded
+lottery, household as family, city, sex and priority groups), the program's open posts, and
+candidate pairs from the scoring package (top-K by title similarity, hard filters applied).
+:func:`run_benchmark` runs every :class:`Setting` through the one ``allocate`` API and measures
+each result with :func:`matcher.fairness.metrics.measure_allocation`; the price of fairness is
+each setting's value lost against unconstrained ``optimal`` on the same instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from matcher.allocation.api import allocate_problem
+from matcher.allocation.problem import AllocationProblem, build_problem
+from matcher.allocation.result import MECHANISMS, Mechanism
+from matcher.errors import InfeasibleError, MatcherError
+from matcher.fairness.metrics import FairnessMeasures, chosen_arcs, measure_allocation
+
+CandidateSource = Literal["scoring", "random"]
+#: Candidate posts kept per seeker.
+DEFAULT_K = 20
+#: The tier whose placement rate the frontier chart and the summary follow.
+FOCUS_TIER = "1"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A mechanism with a set of added constraints.
+
+    ``tier_floors``: tier 1 must get at least as many places as under ``priority`` (which serves
+    tier 1 first, so the floor is always feasible); ``families``: the zero-employment family
+    guarantee (三十九); ``city_quotas``: each city's placements capped at its quota (apportioned
+    by need with Webster's method).
+    """
+
+    name: str
+    mechanism: str
+    city_quotas: bool = False
+    tier_floors: bool = False
+    families: bool = False
+
+    @property
+    def constraints(self) -> str:
+        """The added constraints in words ('' for none)."""
+        parts = [
+            label
+            for flag, label in (
+                (self.city_quotas, "city quotas"),
+                (self.tier_floors, "tier floors"),
+                (self.families, "family guarantee"),
+            )
+            if flag
+        ]
+        return " + ".join(parts)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("lottery", "lottery"),
+    Setting("priority", "priority"),
+    Setting("stable", "stable"),
+    Setting("optimal", "optimal"),
+    Setting("lexicographic", "lexicographic"),
+    Setting("optimal + city quotas", "optimal", city_quotas=True),
+    Setting("optimal + tier floors", "optimal", tier_floors=True),
+    Setting("optimal + families", "optimal", families=True),
+    Setting("optimal + tier floors + families", "optimal", tier_floors=True, families=True),
+)
+#: The reference of the price of fairness.
+BASELINE = "optimal"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One allocation problem of the benchmark.
+
+    ``seekers`` (``seeker_id``, ``tier``, ``lottery``, ``family_id``, ``zero_employment``,
+    ``city``, ``sex``, ``groups``), ``posts`` (``post_id``, ``capacity``, ``city``),
+    ``candidates`` (``seeker_id``, ``post_id``, ``score``); ``need`` is eligible people per city
+    (cities with posts), ``candidate_source`` how the candidates were made.
+    """
+
+    seed: int
+    scale: str
+    program: str
+    seekers: pd.DataFrame
+    posts: pd.DataFrame
+    candidates: pd.DataFrame
+    need: dict[str, int]
+    candidate_source: str
+    build_seconds: float = 0.0
+
+    @property
+    def places(self) -> int:
+        """Total capacity of the posts."""
+        return int(self.posts["capacity"].sum())
+
+    def data_hash(self) -> str:
+        """SHA-256 of the instance's three tables (content, not file bytes)."""
+        digest = hashlib.sha256()
+        for frame in (self.seekers, self.posts, self.candidates):
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
+
+
+def _random_candidates(
+    seekers: pd.DataFrame, posts: pd.DataFrame, k: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Fallback candidates: up to ``k`` distinct posts of the seeker's own city, drawn uniformly,
+    with uniform scores (6 decimals). Used when the scoring package cannot run, and in tests."""
+    parts = []
+    post_city = posts["city"].astype(str).to_numpy()
+    for city, group in seekers.groupby("city", sort=True):
+        local = posts["post_id"].to_numpy()[post_city == str(city)]
+        if len(local) == 0:
+            continue
+        take = min(k, len(local))
+        keys = rng.random((len(group), len(local)))
+        chosen = np.argsort(keys, axis=1)[:, :take]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "seeker_id": np.repeat(group["seeker_id"].to_numpy(), take),
+                    "post_id": local[chosen.ravel()],
+                    "score": np.round(rng.random(len(group) * take), 6),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({"seeker_id": [], "post_id": [], "score": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def build_instance(
+    scale: str = "small",
+    seed: int = 0,
+    *,
+    program: str = "welfare",
+    k: int = DEFAULT_K,
+    candidate_source: CandidateSource = "scoring",
+) -> Instance:
+    """Build one benchmark instance from the generator's data.
+
+    Parameters
+    ----------
+    scale : {"small", "city", "province"}
+        Generator scale.
+    seed : int
+        Seed of the generator and of the lottery.
+    program : str
+        Program whose open posts are allocated and whose policy decides eligibility and tiers.
+    k : int
+        Candidate posts per seeker.
+    candidate_source : {"scoring", "random"}
+        ``scoring``: top-``k`` pairs of :func:`matcher.scoring.candidates.generate_candidates`
+        (score = title similarity, no trained model needed); ``random``: the fallback of
+        :func:`_random_candidates`.
+
+    Returns
+    -------
+    Instance
+    """
+    from matcher.eligibility import evaluate_eligibility
+    from matcher.generator import generate_province
+    from matcher.policy import load_policy
+
+    start = time.perf_counter()
+    province = generate_province(scale, seed=seed)
+    people = province.tables["seekers"]
+    households = province.tables["households"]
+    eligibility = evaluate_eligibility(
+        people, households, load_policy(program), province.reference_date
+    )
+    all_posts = province.tables["posts"]
+    open_posts = all_posts[
+        (all_posts["program"] == program) & (all_posts["status"] == "open")
+    ].reset_index(drop=True)
+    eligible = eligibility["eligible"].to_numpy(dtype=bool)
+    zero_family = (
+        households.set_index("household_id")["zero_employment"]
+        .reindex(people["household_id"])
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2009]))
+    chosen = people[eligible].reset_index(drop=True)
+    seekers = pd.DataFrame(
+        {
+            "seeker_id": chosen["seeker_id"].astype(str),
+            "tier": eligibility["tier"].to_numpy()[eligible].astype(np.int64),
+            "lottery": rng.permutation(len(chosen)).astype(np.int64),
+            "family_id": chosen["household_id"].astype(str),
+            "zero_employment": zero_family[eligible].astype(np.int64),
+            "city": chosen["city"].astype(str),
+            "sex": chosen["sex"].astype(str),
+            "groups": eligibility["groups"].astype(str).to_numpy()[eligible],
+        }
+    )
+    posts = pd.DataFrame(
+        {
+            "post_id": open_posts["post_id"].astype(str),
+            "capacity": open_posts["capacity"].astype(np.int64),
+            "city": open_posts["city"].astype(str),
+        }
+    )
+    if candidate_source == "scoring":
+        from matcher.scoring.candidates import generate_candidates
+
+        found = generate_candidates(
+            people, open_posts, province.reference_date, k=k, eligibility=eligibility
+        )
+        pairs = found.pairs
+        candidates = pd.DataFrame(
+            {
+                "seeker_id": people["seeker_id"].astype(str).to_numpy()[pairs["seeker"]],
+                "post_id": open_posts["post_id"].astype(str).to_numpy()[pairs["post"]],
+                "score": np.round(pairs["score"].to_numpy(dtype=np.float64), 6),
+            }
+        )
+    elif candidate_source == "random":
+        candidates = _random_candidates(seekers, posts, k, rng)
+    else:
+        raise MatcherError(
+            "The 'candidate_source' parameter of build_instance must be 'scoring' or 'random'. "
+            f"Got {candidate_source!r} instead."
+        )
+    post_cities = sorted(set(posts["city"]))
+    counts = seekers["city"].value_counts()
+    need = {city: int(counts.get(city, 0)) for city in post_cities}
+    return Instance(
+        seed=int(seed),
+        scale=str(scale),
+        program=program,
+        seekers=seekers,
+        posts=posts,
+        candidates=candidates,
+        need=need,
+        candidate_source=candidate_source,
+        build_seconds=time.perf_counter() - start,
+    )
+
+
+@dataclass
+class RunRecord:
+    """One setting on one instance: the measures, or why there are none."""
+
+    setting: Setting
+    seed: int
+    status: str  # "ok", "infeasible" or "rejected"
+    message: str = ""
+    measures: FairnessMeasures | None = None
+    objective: float = float("nan")
+    solver_seconds: float = float("nan")
+    measure_seconds: float = float("nan")
+
+
+@dataclass
+class BenchResult:
+    """Everything the report shows."""
+
+    scale: str
+    seeds: list[int]
+    settings: list[Setting]
+    records: list[RunRecord]
+    instances: list[dict[str, Any]]
+    city_quotas: dict[int, dict[str, int]]
+    audit: Any | None = None  # ApportionmentAudit of the first instance
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def runs_frame(self) -> pd.DataFrame:
+        """One row per (setting, seed) with every scalar metric and the price of fairness."""
+        rows = [_scalar_row(record) for record in self.records]
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return frame
+        baseline = frame[frame["setting"] == BASELINE].set_index("seed")["total_value"]
+        reference = frame["seed"].map(baseline).astype(np.float64)
+        frame["price_of_fairness"] = reference - frame["total_value"]
+        frame["price_of_fairness_relative"] = frame["price_of_fairness"] / reference.where(
+            reference > 0
+        )
+        return frame
+
+    def groups_frame(self) -> pd.DataFrame:
+        """Every breakdown row of every run, with ``setting`` and ``seed``."""
+        parts = []
+        for record in self.records:
+            if record.measures is None:
+                continue
+            for table in record.measures.breakdowns.values():
+                parts.append(table.assign(setting=record.setting.name, seed=record.seed))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def ranks_frame(self) -> pd.DataFrame:
+        """Placed seekers per choice rank, per run."""
+        rows = [
+            {"setting": r.setting.name, "seed": r.seed, "rank": rank, "placed": count}
+            for r in self.records
+            if r.measures is not None
+            for rank, count in r.measures.rank_distribution.items()
+        ]
+        return pd.DataFrame(rows, columns=["setting", "seed", "rank", "placed"])
+
+    def quota_fill_frame(self) -> pd.DataFrame:
+        """Quota fill per city, per run."""
+        parts = [
+            r.measures.quota_fill.assign(setting=r.setting.name, seed=r.seed)
+            for r in self.records
+            if r.measures is not None
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _scalar_row(record: RunRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "setting": record.setting.name,
+        "mechanism": record.setting.mechanism,
+        "constraints": record.setting.constraints,
+        "seed": record.seed,
+        "status": record.status,
+        "message": record.message,
+        "solver_seconds": record.solver_seconds,
+        "measure_seconds": record.measure_seconds,
+    }
+    m = record.measures
+    if m is None:
+        return row
+    tier_rates = m.rates("tier")
+    fill = m.quota_fill["fill_rate"].dropna()
+    placed_ranks = sum(m.rank_distribution.values())
+    row.update(
+        {
+            "seekers": m.seekers,
+            "placed": m.placed,
+            "placement_rate": m.placement_rate,
+            "total_value": m.total_value,
+            "mean_value": m.total_value / m.placed if m.placed else float("nan"),
+            "justified_envy_pairs": m.envy.justified_envy_pairs,
+            "seekers_with_justified_envy": m.envy.seekers_with_justified_envy,
+            "wasteful_pairs": m.envy.wasteful_pairs,
+            "unused_capacity": m.unused_capacity,
+            "families_coverable": m.families_coverable,
+            "families_covered": m.families_covered,
+            "family_coverage": m.families_covered / m.families_coverable
+            if m.families_coverable
+            else float("nan"),
+            "floor_shortfall": m.floor_shortfall,
+            "tier1_rate": tier_rates.get(FOCUS_TIER, float("nan")),
+            "first_choice_share": m.rank_distribution.get("1", 0) / placed_ranks
+            if placed_ranks
+            else float("nan"),
+            "min_city_quota_fill": float(fill.min()) if len(fill) else float("nan"),
+            **{k: v for k, v in m.inequality.items() if k != "cities"},
+        }
+    )
+    return row
+
+
+def _city_quotas(instance: Instance) -> dict[str, int]:
+    from matcher.quotas.methods import apportion
+
+    regions = [c for c, n in instance.need.items()]
+    weights = [instance.need[c] for c in regions]
+    if not regions or sum(weights) == 0:
+        return {}
+    result = apportion(regions, weights, instance.places, "webster", ties="lot", seed=instance.seed)
+    return result.as_dict()
+
+
+def _problem_for(
+    instance: Instance, setting: Setting, quotas: dict[str, int], tier1_floor: int
+) -> AllocationProblem:
+    return build_problem(
+        instance.seekers,
+        instance.posts,
+        instance.candidates,
+        city_caps=quotas if setting.city_quotas else None,
+        tier_floors={1: tier1_floor} if setting.tier_floors else None,
+        family_guarantee=setting.families,
+    )
+
+
+def run_instance(
+    instance: Instance,
+    settings: Sequence[Setting] = SETTINGS,
+    *,
+    time_limit: float = 60.0,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[RunRecord], dict[str, int]]:
+    """Run every setting on one instance and measure it.
+
+    Returns
+    -------
+    (list of RunRecord, dict)
+        The records in ``settings`` order, and the city quotas used for the quota fill.
+    """
+    quotas = _city_quotas(instance)
+    base = build_problem(instance.seekers, instance.posts, instance.candidates)
+    tier1_floor = 0
+    if any(s.tier_floors for s in settings):
+        served = allocate_problem(base, mechanism="priority", check=False)
+        tier1_floor = int((served.assignments["tier"] == 1).sum())
+    records = []
+    for setting in settings:
+        problem = (
+            base
+            if not (setting.city_quotas or setting.tier_floors or setting.families)
+            else _problem_for(instance, setting, quotas, tier1_floor)
+        )
+        if setting.mechanism not in MECHANISMS:
+            raise MatcherError(
+                f"setting {setting.name!r}: mechanism must be one of {MECHANISMS}, "
+                f"not {setting.mechanism!r}"
+            )
+        try:
+            result = allocate_problem(
+                problem, mechanism=cast(Mechanism, setting.mechanism), time_limit=time_limit
+            )
+        except InfeasibleError as error:
+            records.append(RunRecord(setting, instance.seed, "infeasible", str(error)))
+            continue
+        except MatcherError as error:
+            records.append(RunRecord(setting, instance.seed, "rejected", str(error)))
+            continue
+        start = time.perf_counter()
+        arcs = chosen_arcs(problem, result.assignments)
+        measures = measure_allocation(problem, arcs, city_quotas=quotas)
+        records.append(
+            RunRecord(
+                setting,
+                instance.seed,
+                "ok",
+                result.status,
+                measures,
+                objective=result.objective,
+                solver_seconds=result.solver_seconds,
+                measure_seconds=time.perf_counter() - start,
+            )
+        )
+        if progress is not None:
+            progress(f"seed {instance.seed}: {setting.name}")
+    return records, quotas
+
+
+def provenance(instances: Sequence[Instance]) -> dict[str, Any]:
+    """Seeds, library versions and data hashes that reproduce a report."""
+    versions = {}
+    for package in (
+        "numpy",
+        "pandas",
+        "scipy",
+        "ortools",
+        "fairlearn",
+        "scikit-learn",
+        "matplotlib",
+        "jinja2",
+    ):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    from matcher import __version__
+
+    versions = {"matcher": __version__, "python": platform.python_version(), **versions}
+    return {
+        "seeds": [i.seed for i in instances],
+        "scale": instances[0].scale if instances else "",
+        "program": instances[0].program if instances else "",
+        "candidate_source": instances[0].candidate_source if instances else "",
+        "versions": versions,
+        "data_hashes": {str(i.seed): i.data_hash() for i in instances},
+    }
+
+
+def run_benchmark(
+    instances: Sequence[Instance],
+    settings: Sequence[Setting] = SETTINGS,
+    *,
+    audit: bool = True,
+    time_limit: float = 60.0,
+    progress: Callable[[str], None] | None = None,
+) -> BenchResult:
+    """Run every setting on every instance; audit the city quotas of the first instance.
+
+    Parameters
+    ----------
+    instances : sequence of Instance
+        Usually one per seed (see :func:`build_instance`).
+    settings : sequence of Setting
+        Mechanisms and constraint settings; must include ``optimal`` for the price of fairness.
+    audit : bool
+        Whether to run the apportionment audit.
+    time_limit : float
+        Seconds per general-solver solve.
+    progress : callable, optional
+        Called with a short label after each run.
+
+    Returns
+    -------
+    BenchResult
+    """
+    from matcher.fairness.audit import apportionment_audit
+
+    records: list[RunRecord] = []
+    quotas: dict[int, dict[str, int]] = {}
+    info = []
+    for instance in instances:
+        run, quotas[instance.seed] = run_instance(
+            instance, settings, time_limit=time_limit, progress=progress
+        )
+        records.extend(run)
+        info.append(
+            {
+                "seed": instance.seed,
+                "seekers": len(instance.seekers),
+                "posts": len(instance.posts),
+                "places": instance.places,
+                "candidate_pairs": len(instance.candidates),
+                "cities": len(instance.need),
+                "build_seconds": instance.build_seconds,
+            }
+        )
+    audit_result = None
+    if audit and instances and sum(instances[0].need.values()) > 0:
+        audit_result = apportionment_audit(
+            instances[0].need, instances[0].places, seed=instances[0].seed
+        )
+    return BenchResult(
+        scale=instances[0].scale if instances else "",
+        seeds=[i.seed for i in instances],
+        settings=list(settings),
+        records=records,
+        instances=info,
+        city_quotas=quotas,
+        audit=audit_result,
+        provenance=provenance(instances),
+    )
