@@ -56,6 +56,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "post_wage",
 )
 
+# Not a feature: the index (into ``PreparedSeekers.titles``) of the desired title that matched
+# best, carried beside the features for the reasons; -1 when the seeker gave none.
+BEST_TITLE = "best_title_id"
+
 _SKILL_WORDS = 4  # 4 × 64 bits cover the skills vocabulary (about 200 skills)
 _NO_CODE = -1
 
@@ -434,7 +438,8 @@ def pair_features(
     *,
     title_scorer: TitleScorer | None = None,
 ) -> pd.DataFrame:
-    """The :data:`FEATURE_NAMES` columns for each ``(seeker_index[i], post_index[i])`` pair.
+    """The :data:`FEATURE_NAMES` columns (and :data:`BEST_TITLE`) for each pair
+    ``(seeker_index[i], post_index[i])``.
 
     Title features are the best over the seeker's desired titles (NaN when the seeker gave
     none). Deterministic: the same inputs give the same values.
@@ -466,6 +471,14 @@ def pair_features(
             # fmax ignores NaN (unknown codes) unless all of a seeker's titles are unknown.
             column[has_titles] = np.fmax.reduceat(values, first_row)
         columns[name] = column
+    # Which desired title matched best (by edit similarity), to name it in the reasons.
+    best_title = np.full(n_pairs, -1, dtype=np.int64)
+    if pair_of_row.size:
+        ratio = row_scores["title_ratio"]
+        is_best = ratio >= columns["title_ratio"][pair_of_row]
+        candidate = np.where(is_best, np.arange(pair_of_row.size), np.iinfo(np.int64).max)
+        best_row = np.minimum.reduceat(candidate, first_row)
+        best_title[has_titles] = seeker_title[best_row]
 
     seeker_bits = seekers.skill_bits[seeker_index]
     post_bits = posts.skill_bits[post_index]
@@ -521,4 +534,6 @@ def pair_features(
     major_group[posts.code < 0] = np.nan
     columns["post_major_group"] = major_group[post_index]
     columns["post_wage"] = posts.wage[post_index]
-    return pd.DataFrame({name: columns[name] for name in FEATURE_NAMES})
+    frame = pd.DataFrame({name: columns[name] for name in FEATURE_NAMES})
+    frame[BEST_TITLE] = best_title
+    return frame

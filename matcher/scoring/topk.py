@@ -115,6 +115,7 @@ def chunked_topk(
     allowed: Callable[[int, int], BoolArray] | None = None,
     score_cutoff: float = 0.0,
     chunk_cells: int = DEFAULT_CHUNK_CELLS,
+    missing_score: float = -np.inf,
 ) -> TopK:
     """K most similar targets per output row, computed chunk by chunk.
 
@@ -137,6 +138,9 @@ def chunked_topk(
         Pairs scoring below this are dropped (use 0 to keep allowed pairs with no overlap).
     chunk_cells : int
         Upper bound on ``rows × targets`` of one dense block: the memory knob.
+    missing_score : float
+        Similarity of an output row that has no query rows (a seeker with no desired title):
+        ``-inf`` drops such rows, ``0.0`` keeps them as candidates for every allowed target.
 
     Returns
     -------
@@ -176,11 +180,11 @@ def chunked_topk(
         while out_stop > out_start + 1 and starts[out_stop] - starts[out_start] > rows_per_chunk:
             out_stop = out_start + max(1, (out_stop - out_start) // 2)
         q0, q1 = int(starts[out_start]), int(starts[out_stop])
-        block = np.full((out_stop - out_start, n_targets), -np.inf, dtype=np.float32)
+        block = np.full((out_stop - out_start, n_targets), missing_score, dtype=np.float32)
         if q1 > q0:
             sims = (queries[q0:q1] @ targets_t).toarray()
             local = row_groups[q0:q1] - out_start
-            # Max over each output row's query rows; rows with no query rows stay -inf.
+            # Max over each output row's query rows; rows with none keep ``missing_score``.
             present = np.unique(local)
             first = np.searchsorted(local, present)
             block[present] = np.maximum.reduceat(sims, first, axis=0)

@@ -1,0 +1,219 @@
+"""Candidate generation: hard filters, blocking by city, chunked similarity top-K, features and
+calibrated scores.
+
+The pipeline per city: the program's eligible seekers in the city and its open posts; the
+pairs that pass the hard filters (education, age range) as a boolean mask computed one chunk of
+seekers at a time; the K posts with the most similar title per seeker (TF-IDF character
+n-grams, best over the seeker's desired titles); then pair features and, when a model is given,
+the calibrated probability. Nothing holds a dense seekers × posts matrix: memory is bounded by
+the chunk size and the number of kept pairs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matcher.scoring.features import (
+    BEST_TITLE,
+    FEATURE_NAMES,
+    PreparedPosts,
+    PreparedSeekers,
+    TitleScorer,
+    pair_features,
+    prepare_posts,
+    prepare_seekers,
+)
+from matcher.scoring.normalize import normalize_title, title_script
+from matcher.scoring.topk import DEFAULT_CHUNK_CELLS, chunked_topk
+
+CandidateProgram = Literal["welfare", "grassroots", "internship", "public_service", "vacancy"]
+# Programs whose seekers must pass an eligibility policy (data/policies/<program>.toml).
+PROGRAMS_WITH_POLICY: tuple[str, ...] = ("welfare", "grassroots", "internship")
+DEFAULT_K = 50
+
+
+class PairScorer(Protocol):
+    """Anything that turns a feature frame into probabilities (the fitted ranker)."""
+
+    def score_pairs(self, X: pd.DataFrame) -> npt.NDArray[np.float64]: ...
+
+
+@dataclass
+class CandidateSummary:
+    """What happened on the way, for the CLI summary and reports."""
+
+    seekers: int = 0
+    eligible_seekers: int = 0
+    seekers_with_candidates: int = 0
+    posts: int = 0
+    pairs: int = 0
+    seekers_without_titles: int = 0
+    unknown_skills: int = 0
+    title_scripts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Candidates:
+    """Top-K scored pairs with the prepared sides they index into.
+
+    ``pairs`` has ``seeker`` and ``post`` (row numbers into ``seekers`` / ``posts``),
+    ``similarity`` (the retrieval score), ``score`` (calibrated probability, or the similarity
+    when no model was given) and the :data:`FEATURE_NAMES` columns.
+    """
+
+    pairs: pd.DataFrame
+    seekers: PreparedSeekers
+    posts: PreparedPosts
+    summary: CandidateSummary
+
+
+def _hard_filter(
+    seekers: PreparedSeekers,
+    posts: PreparedPosts,
+    seeker_rows: npt.NDArray[np.int64],
+    post_rows: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Pairs a post accepts: education at least the minimum, age within the range."""
+    education = seekers.education_rank[seeker_rows][:, None]
+    age = seekers.age[seeker_rows][:, None]
+    min_education = posts.min_education_rank[post_rows][None, :]
+    min_age = posts.min_age[post_rows][None, :]
+    max_age = posts.max_age[post_rows][None, :]
+    # NaN limits mean "no limit"; comparisons with NaN are False, so test for them explicitly.
+    ok = ~(education < min_education)
+    ok &= np.isnan(min_age) | ~(age < min_age)
+    ok &= np.isnan(max_age) | ~(age > max_age)
+    return np.asarray(ok, dtype=bool)
+
+
+def generate_candidates(
+    seekers: pd.DataFrame,
+    posts: pd.DataFrame,
+    reference_date: date,
+    *,
+    k: int = DEFAULT_K,
+    eligibility: pd.DataFrame | None = None,
+    model: PairScorer | None = None,
+    chunk_cells: int = DEFAULT_CHUNK_CELLS,
+    prepared: tuple[PreparedSeekers, PreparedPosts] | None = None,
+) -> Candidates:
+    """Top-``k`` posts per seeker, blocked by city, with features and scores.
+
+    Parameters
+    ----------
+    seekers, posts : DataFrame
+        Validated tables; ``posts`` already restricted to the program's open posts.
+    reference_date : date
+        Ages and unemployment durations are computed on this day.
+    k : int
+        Posts kept per seeker.
+    eligibility : DataFrame, optional
+        The eligibility engine's output (``seeker_id``, ``eligible``, ``tier``); ineligible
+        seekers get no candidates. ``None``: everyone is eligible, no tier.
+    model : PairScorer, optional
+        Scores the pairs; without one ``score`` is the title similarity.
+    chunk_cells : int
+        Memory bound of one similarity block (rows × posts).
+    prepared : (PreparedSeekers, PreparedPosts), optional
+        Reuse already-prepared sides (the frames must be the same).
+
+    Returns
+    -------
+    Candidates
+    """
+    if k < 1:
+        raise ValueError(f"The 'k' parameter of generate_candidates must be >= 1. Got {k!r}.")
+    summary = CandidateSummary(seekers=len(seekers), posts=len(posts))
+    tier = None
+    eligible = np.ones(len(seekers), dtype=bool)
+    if eligibility is not None:
+        table = eligibility.set_index("seeker_id")
+        ids = seekers["seeker_id"].astype(str)
+        eligible = (
+            table["eligible"].reindex(ids).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        )
+        tier = table["tier"].reindex(ids).reset_index(drop=True)
+    summary.eligible_seekers = int(eligible.sum())
+    if prepared is None:
+        seeker_side = prepare_seekers(seekers, reference_date, tier=tier)
+        post_side = prepare_posts(posts)
+    else:
+        seeker_side, post_side = prepared
+    summary.unknown_skills = seeker_side.unknown_skills
+    for cell in seekers["desired_titles"].tolist():
+        items = [t for t in str(cell).split("|")] if isinstance(cell, str) else [""]
+        for item in items:
+            summary.title_scripts[title_script(normalize_title(item))] += 1
+    counts = np.diff(seeker_side.title_start)
+    summary.seekers_without_titles = int(((counts == 0) & eligible).sum())
+    scorer = TitleScorer(seeker_side, post_side)
+
+    parts: list[pd.DataFrame] = []
+    for city in sorted(set(seeker_side.city[eligible].tolist()) & set(post_side.city.tolist())):
+        seeker_rows = np.flatnonzero(eligible & (seeker_side.city == city)).astype(np.int64)
+        post_rows = np.flatnonzero(post_side.city == city).astype(np.int64)
+        # Query rows: every desired title of every seeker of the block, grouped by seeker.
+        starts = seeker_side.title_start[seeker_rows]
+        lengths = seeker_side.title_start[seeker_rows + 1] - starts
+        groups = np.repeat(np.arange(seeker_rows.size), lengths)
+        offsets = np.arange(groups.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        title_rows = seeker_side.title_id[np.repeat(starts, lengths) + offsets]
+        queries = scorer.seeker_matrix[title_rows]
+        targets = scorer.post_matrix[post_side.title_id[post_rows]]
+
+        def allowed(
+            start: int,
+            stop: int,
+            seeker_rows: npt.NDArray[np.int64] = seeker_rows,
+            post_rows: npt.NDArray[np.int64] = post_rows,
+        ) -> npt.NDArray[np.bool_]:
+            return _hard_filter(seeker_side, post_side, seeker_rows[start:stop], post_rows)
+
+        top = chunked_topk(
+            queries,
+            targets,
+            k,
+            row_groups=groups,
+            allowed=allowed,
+            score_cutoff=0.0,
+            chunk_cells=chunk_cells,
+            missing_score=0.0,  # seekers with no desired title still get candidates
+        )
+        # Seekers of the block with no query rows never appear in row_groups' range end.
+        seeker_index = seeker_rows[top.query]
+        post_index = post_rows[top.target]
+        features = pair_features(
+            seeker_side, post_side, seeker_index, post_index, title_scorer=scorer
+        )
+        features.insert(0, "similarity", top.score)
+        features.insert(0, "post", post_index)
+        features.insert(0, "seeker", seeker_index)
+        parts.append(features)
+
+    pairs = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            columns=["seeker", "post", "similarity", *FEATURE_NAMES, BEST_TITLE]
+        ).astype({"seeker": np.int64, "post": np.int64})
+    )
+    if model is not None and len(pairs):
+        score = model.score_pairs(pairs.loc[:, list(FEATURE_NAMES)])
+    else:
+        score = pairs["similarity"].to_numpy(dtype=np.float64)
+    pairs.insert(3, "score", np.round(score, 6))
+    # Best first within each seeker; ties by post order so the output is deterministic.
+    pairs = pairs.sort_values(
+        ["seeker", "score", "post"], ascending=[True, False, True], kind="stable"
+    ).reset_index(drop=True)
+    pairs.insert(4, "rank", pairs.groupby("seeker").cumcount().to_numpy() + 1)
+    summary.pairs = len(pairs)
+    summary.seekers_with_candidates = int(pairs["seeker"].nunique())
+    return Candidates(pairs, seeker_side, post_side, summary)
