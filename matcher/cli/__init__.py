@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "matcher.cli.quotas",
     "matcher.cli.allocate",
     "matcher.cli.generate",
+    "matcher.cli.fairness",
 )
 
 err_console = Console(stderr=True)
