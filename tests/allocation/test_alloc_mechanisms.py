@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.allocation import mechanisms
 from matcher.allocation.mechanisms import (
     ReserveSpec,
     deferred_acceptance,
@@ -59,6 +61,11 @@ class Instance:
         return sorted(self.priority.index, key=lambda s: (self.priority[s], s))
 
 
+_HALF_UP = float(np.nextafter(0.5, 1.0))
+_HALF_UP2 = float(np.nextafter(_HALF_UP, 1.0))
+_HALF_DOWN = float(np.nextafter(0.5, 0.0))
+
+
 @st.composite
 def instances(draw: st.DrawFn, max_seekers: int = 9, max_posts: int = 5) -> Instance:
     """A whole random instance: ids of either kind, capacities (some 0), a random set of
@@ -85,7 +92,8 @@ def instances(draw: st.DrawFn, max_seekers: int = 9, max_posts: int = 5) -> Inst
         if seekers
         else []
     )
-    scores = st.sampled_from([0.0, 0.25, 0.5, 0.5, 0.75, 1.0])
+    # Ties, and scores one or two units in the last place apart (a packed sort key drops them).
+    scores = st.sampled_from([0.0, -0.0, 0.25, 0.5, 0.5, _HALF_UP, _HALF_UP2, _HALF_DOWN, 1.0])
     rows = [(s, p, draw(scores)) for s, p in pairs]
     priority = {s: draw(st.integers(0, max(n_seekers - 1, 0))) for s in seekers}
     group = {s: draw(st.booleans()) for s in seekers}
@@ -221,6 +229,22 @@ def test_score_ties_go_to_the_lower_post_id() -> None:
     for mechanism in (deferred_acceptance, serial_dictatorship):
         result = mechanism(candidates, capacity, _series({1: 0}))
         assert _pairs(result) == {1: 3}
+
+
+def test_scores_one_unit_in_the_last_place_apart_are_not_a_tie() -> None:
+    # B's score is the next float above A's; a sort that packs scores with a column index
+    # loses that bit and must notice.
+    candidates = _candidates([(1, "A", 0.5), (1, "B", _HALF_UP), (1, "C", 0.5)])
+    result = deferred_acceptance(candidates, _series({"A": 1, "B": 1, "C": 1}), _series({1: 0}))
+    assert result.to_dict("list") == {"seeker_id": [1], "post_id": ["B"], "choice_rank": [1]}
+    full = deferred_acceptance(candidates, _series({"A": 1, "B": 0, "C": 1}), _series({1: 0}))
+    assert full.to_dict("list") == {"seeker_id": [1], "post_id": ["A"], "choice_rank": [2]}
+
+
+def test_negative_zero_ties_with_zero() -> None:
+    candidates = _candidates([(1, "B", 0.0), (1, "A", -0.0)])
+    result = deferred_acceptance(candidates, _series({"A": 1, "B": 1}), _series({1: 0}))
+    assert _pairs(result) == {1: "A"}
 
 
 def test_priority_ties_go_to_the_lower_seeker_id() -> None:
@@ -485,3 +509,15 @@ def test_serial_dictatorship_with_city_caps_equals_a_direct_loop(instance: Insta
     for city, count in per_city.items():
         assert count <= instance.city_cap.get(city, count)
     assert _pairs(result) == _reference_sd(instance, with_caps=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances())
+def test_long_list_fallback_sort_gives_the_same_result(instance: Instance) -> None:
+    # Lists far longer than the rest are sorted globally instead of in a padded matrix.
+    padded = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mechanisms, "_MAX_PADDING_FACTOR", 0)
+        patch.setattr(mechanisms, "_PADDING_ALLOWANCE", -1)
+        global_sort = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    pd.testing.assert_frame_equal(global_sort, padded)
