@@ -30,6 +30,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "matcher.cli.allocate",
     "matcher.cli.generate",
     "matcher.cli.fairness",
+    "matcher.cli.service",
 )
 
 err_console = Console(stderr=True)

@@ -1,0 +1,125 @@
+"""The app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.settings import Settings, get_settings
+from matcher import __version__
+from matcher.errors import DataValidationError, MatcherError
+
+_HERE = Path(__file__).parent
+_TAGS = (
+    "health", "seekers", "households", "employers", "vacancies", "posts", "runs",
+    "recommendations", "offers", "families", "quotas", "fairness",
+)  # fmt: skip
+
+DESCRIPTION = """
+Weekly job-fair matching for the public employment services of Liaoning (辽政发〔2009〕6号).
+
+Every route except `GET /health` needs an API key: `Authorization: Bearer <key>` (create one
+with `matcher apikey create --role province|city [--city CODE]`). A city key sees and changes
+only its own city (403 otherwise). Identity numbers are always masked. Uploads are validated
+with the same rules as data files; a bad batch is rejected whole with row-level errors (422).
+"""
+
+
+def problems_to_errors(error: DataValidationError, *, json_rows: bool) -> list[dict[str, object]]:
+    """Row-level problems as API error items; JSON rows are 0-based list positions."""
+    items: list[dict[str, object]] = []
+    for problem in error.problems:
+        row = problem.row
+        if json_rows and row is not None:
+            # A JSON list has no header row: header-level problems have no row at all.
+            row = row - 2 if row >= 2 else None
+        items.append(
+            {"row": row, "column": problem.column, "value": problem.value, "message": problem.rule}
+        )
+    return items
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for item in exc.errors():
+            location = [str(part) for part in item.get("loc", ())]
+            row = next((int(p) for p in location[1:] if p.isdigit()), None)
+            value = item.get("input")
+            errors.append(
+                {
+                    "row": row,
+                    "column": ".".join(location) or None,
+                    "value": None if value is None else str(value)[:200],
+                    "message": str(item.get("msg", "invalid")),
+                }
+            )
+        return JSONResponse({"errors": errors}, status_code=422)
+
+    @app.exception_handler(DataValidationError)
+    async def _invalid_data(_request: Request, exc: DataValidationError) -> JSONResponse:
+        return JSONResponse({"errors": problems_to_errors(exc, json_rows=False)}, status_code=422)
+
+    @app.exception_handler(MatcherError)
+    async def _domain_error(_request: Request, exc: MatcherError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service. With ``settings``, they replace the environment's for this app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner = getattr(app.state, "runner", None)
+        if runner is not None:
+            runner.shutdown()
+        for engine in app.state.engines.values():
+            engine.dispose()
+
+    app = FastAPI(
+        title="matcher",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": name} for name in _TAGS],
+    )
+    app.state.engines = {}
+    app.state.key_cache = {}
+    app.state.runner = None
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    _install_handlers(app)
+
+    from api.routes import (
+        dashboard,
+        employers,
+        fairness,
+        families,
+        health,
+        households,
+        offers,
+        posts,
+        quotas,
+        recommendations,
+        runs,
+        seekers,
+        vacancies,
+    )
+
+    app.include_router(health.router)
+    for module in (
+        seekers, households, employers, vacancies, posts, runs, recommendations, offers,
+        families, quotas, fairness,
+    ):  # fmt: skip
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    return app

@@ -1,0 +1,182 @@
+"""The staff dashboard: server-rendered pages over the same queries as the API.
+
+Staff log in once with their API key; it is kept in an HttpOnly, SameSite=Strict cookie and
+checked like a bearer key (a city key sees only its city).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.charts import bar_chart
+from api.deps import ConnectionDep, EngineDep, SettingsDep, forbid_unless, principal_for
+from matcher.reference import cities
+from matcher.runs import queries
+from matcher.storage.keys import Principal
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+COOKIE = "matcher_key"
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def dashboard_principal(request: Request, engine: EngineDep, settings: SettingsDep) -> Principal:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"})
+    try:
+        return principal_for(request, engine, settings, token)
+    except HTTPException:
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"}
+        ) from None
+
+
+StaffDep = Annotated[Principal, Depends(dashboard_principal)]
+
+
+def _city_names() -> dict[str, str]:
+    table = cities()
+    return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
+
+
+@router.get("/login", response_class=HTMLResponse, name="dashboard_login")
+def login_form(request: Request) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"principal": None, "error": None})
+
+
+@router.post("/login", name="dashboard_login_submit")
+def login(
+    request: Request, engine: EngineDep, settings: SettingsDep, key: Annotated[str, Form()]
+) -> Response:
+    try:
+        principal_for(request, engine, settings, key.strip())
+    except HTTPException:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"principal": None, "error": "无效的密钥 invalid or revoked key"},
+            status_code=401,
+        )
+    response = RedirectResponse("/dashboard", status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/logout", name="dashboard_logout")
+def logout() -> Response:
+    response = RedirectResponse("/dashboard/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("", response_class=HTMLResponse, name="dashboard_index")
+def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> Response:
+    city = None if principal.role == "province" else principal.city
+    runs, _ = queries.list_runs(connection, city=city, offset=0, limit=20)
+    for run in runs:
+        placements = run["summary"].get("placements", {})
+        run["placed"] = sum(p.get("placed", 0) for p in placements.values())
+        run["recommendations"] = (
+            run["summary"].get("recommendations", {}).get("with_cap", {}).get("recommendations", 0)
+        )
+    latest = {
+        c: r for c, r in queries.latest_runs_by_city(connection).items() if principal.can_see(c)
+    }
+    names = _city_names()
+    city_bars = []
+    tier_totals: dict[str, list[int]] = {}
+    families: list[dict[str, Any]] = []
+    for code, run in latest.items():
+        fill = run["summary"].get("placements", {})
+        places = sum(p.get("places", 0) for p in fill.values())
+        placed = sum(p.get("placed", 0) for p in fill.values())
+        rate = placed / places if places else 0.0
+        city_bars.append((f"{names.get(code, code)} {code}", rate, f"{placed}/{places}"))
+        for program in run["summary"].get("fairness", {}).values():
+            for tier, row in program.get("by", {}).get("tier", {}).get("groups", {}).items():
+                total = tier_totals.setdefault(tier, [0, 0])
+                total[0] += row["placed"]
+                total[1] += row["eligible"]
+        items, _ = queries.run_families(
+            connection, run["run_id"], statuses=("overdue", "near", "open"), limit=200
+        )
+        families.extend({**item, "city": code} for item in items)
+    families.sort(key=lambda f: ({"overdue": 0, "near": 1, "open": 2}[f["status"]], f["days_left"]))
+    tier_bars = [
+        (f"第 {tier} 优先级 tier {tier}", placed / eligible if eligible else 0.0,
+         f"{placed}/{eligible}")
+        for tier, (placed, eligible) in sorted(tier_totals.items(), key=lambda t: int(t[0]))
+    ]  # fmt: skip
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "principal": principal,
+            "runs": runs,
+            "city_names": names,
+            "city_chart": bar_chart(
+                "按城市 by city: 安置/岗位 placed per place", city_bars, chart_id="chart-cities"
+            ),
+            "tier_chart": bar_chart(
+                "按优先级 by tier: 安置/符合条件 placed per eligible",
+                tier_bars,
+                chart_id="chart-tiers",
+                color="#c8702a",
+            ),
+            "families": families[:300],
+        },
+    )
+
+
+@router.get("/seeker", name="dashboard_seeker_search")
+def seeker_search(seeker_id: Annotated[str, Query(max_length=64)]) -> Response:
+    return RedirectResponse(f"/dashboard/seekers/{seeker_id.strip()}", status_code=303)
+
+
+@router.get("/seekers/{seeker_id}", response_class=HTMLResponse, name="dashboard_seeker")
+def seeker_page(
+    seeker_id: str, request: Request, connection: ConnectionDep, principal: StaffDep
+) -> Response:
+    seeker = queries.get_row(connection, "seekers", seeker_id)
+    if seeker is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no seeker {seeker_id!r}")
+    forbid_unless(principal, seeker["city"])
+    latest = queries.latest_succeeded(connection, seeker["city"])
+    items = (
+        [] if latest is None else queries.seeker_recommendations(connection, seeker_id, latest[0])
+    )
+    return templates.TemplateResponse(
+        request,
+        "seeker.html",
+        {
+            "principal": principal,
+            "seeker": seeker,
+            "items": items,
+            "run_id": latest[0] if latest else None,
+            "week": latest[1] if latest else None,
+        },
+    )
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse, name="dashboard_run")
+def run_page(
+    run_id: int, request: Request, connection: ConnectionDep, principal: StaffDep
+) -> Response:
+    run = queries.get_run(connection, run_id)
+    if run is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no run {run_id}")
+    forbid_unless(principal, run["city"])
+    return templates.TemplateResponse(
+        request,
+        "run.html",
+        {"principal": principal, "run": run, "fairness": run["summary"].get("fairness", {})},
+    )

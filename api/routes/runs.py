@@ -1,0 +1,144 @@
+"""Weekly runs: start one in the background, watch its progress, read its outputs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from api.deps import (
+    CityQuery,
+    ConnectionDep,
+    EngineDep,
+    PagingDep,
+    PrincipalDep,
+    SettingsDep,
+    forbid_unless,
+    scoped_city,
+)
+from api.routes._tables import not_found
+from api.runner import runner_for
+from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
+from matcher.runs import RunConfig, export_run, queries, start_run
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+RunStatus = Annotated[
+    str | None, Query(pattern="^(running|succeeded|failed|abandoned)$", description="Filter")
+]
+
+
+@router.get("", response_model=Page[RunPublic], summary="Runs, newest first")
+def list_runs(
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    paging: PagingDep,
+    city: CityQuery = None,
+    status_: RunStatus = None,
+) -> dict[str, Any]:
+    items, total = queries.list_runs(
+        connection,
+        city=scoped_city(principal, city),
+        status=status_,
+        offset=paging.offset,
+        limit=paging.limit,
+    )
+    return {"items": items, "total": total}
+
+
+@router.post(
+    "",
+    response_model=RunPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start a weekly run for a city (runs in the background; poll its status)",
+)
+def create_run(
+    body: RunCreate,
+    request: Request,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> Any:
+    forbid_unless(principal, body.city)
+    config = RunConfig(list_length=body.list_length, method=body.method, slack=body.slack)
+    run_id = start_run(engine, body.city, body.week, config)
+    runner_for(request.app, settings.run_workers).submit(engine, run_id)
+    with engine.connect() as connection:
+        return queries.get_run(connection, run_id)
+
+
+def _run(connection: Any, principal: Any, run_id: int) -> dict[str, Any]:
+    run = queries.get_run(connection, run_id)
+    if run is None:
+        raise not_found("run", str(run_id))
+    forbid_unless(principal, run["city"])
+    return run
+
+
+def _succeeded(run: dict[str, Any]) -> None:
+    if run["status"] != "succeeded":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"run {run['run_id']} is {run['status']}: no outputs"
+        )
+
+
+@router.get("/{run_id}", response_model=RunPublic, summary="A run: status, progress, summary")
+def get_run(run_id: int, connection: ConnectionDep, principal: PrincipalDep) -> Any:
+    return _run(connection, principal, run_id)
+
+
+@router.get(
+    "/{run_id}/placements", response_model=Page[PlacementPublic], summary="A run's placements"
+)
+def get_placements(
+    run_id: int, connection: ConnectionDep, principal: PrincipalDep, paging: PagingDep
+) -> dict[str, Any]:
+    _succeeded(_run(connection, principal, run_id))
+    items, total = queries.run_placements(
+        connection, run_id, offset=paging.offset, limit=paging.limit
+    )
+    return {"items": items, "total": total}
+
+
+@router.get(
+    "/{run_id}/families",
+    response_model=Page[FamilyPublic],
+    summary="A run's 20-day list of zero-employment families, most urgent first",
+)
+def get_families(
+    run_id: int,
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    paging: PagingDep,
+    include_covered: bool = False,
+) -> dict[str, Any]:
+    _succeeded(_run(connection, principal, run_id))
+    statuses = None if include_covered else ("overdue", "near", "open")
+    items, total = queries.run_families(
+        connection, run_id, statuses=statuses, offset=paging.offset, limit=paging.limit
+    )
+    return {"items": items, "total": total}
+
+
+@router.get(
+    "/{run_id}/export/{name}",
+    summary="A run's outputs as canonical files (identical for identical inputs)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export(
+    run_id: int,
+    name: Annotated[
+        str,
+        PathParam(
+            pattern=r"^(recommendations|shortlists|placements|families)\.csv$|^summary\.json$"
+        ),
+    ],
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+) -> Response:
+    _succeeded(_run(connection, principal, run_id))
+    files = export_run(connection, run_id)
+    media = "application/json" if name.endswith(".json") else "text/csv"
+    return Response(files[name], media_type=media)

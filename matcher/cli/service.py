@@ -1,0 +1,180 @@
+"""Service commands: ``serve``, ``apikey create``, ``run-week``, ``db upgrade``, ``db load``.
+
+Every command that touches the database takes ``--db URL`` (default: ``$MATCHER_DB``, else the
+embedded SQLite file, see ``docs/service.md``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+console = Console()
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (sqlite:///FILE or postgresql://…); default $MATCHER_DB, else the "
+        "embedded SQLite file",
+    ),
+]
+
+db_app = typer.Typer(help="The service database.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
+
+
+def _engine(db: str | None, *, current: bool = True) -> Engine:
+    from matcher.storage import make_engine, require_current
+
+    engine = make_engine(db)
+    if current:
+        require_current(engine)
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from matcher.storage.engine import current_revision, upgrade
+
+    engine = _engine(db, current=False)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    console.print(f"database {where}: revision {before or 'none'} → {after}")
+
+
+@db_app.command("load")
+def db_load(
+    directory: Annotated[Path, typer.Argument(help="Dataset directory (matcher generate output)")],
+    db: DbOption = None,
+) -> None:
+    """Validate a dataset directory and upsert its seekers, households, employers and posts
+    (all in one transaction: a bad file loads nothing)."""
+    from matcher.io.load import load_dataset
+    from matcher.storage.models import STORED_TABLES
+    from matcher.storage.upsert import upsert_tables
+
+    engine = _engine(db)
+    dataset = load_dataset(directory, tables=STORED_TABLES)
+    with engine.begin() as connection:
+        results = upsert_tables(connection, dataset.tables)
+    table = Table("table", "inserted", "updated")
+    for result in results:
+        table.add_row(result.table, str(result.inserted), str(result.updated))
+    console.print(table)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="province (every city) or city (one city)")],
+    city: Annotated[str | None, typer.Option(help="City code for a city key, e.g. 2101")] = None,
+    label: Annotated[str, typer.Option(help="Who or what the key is for")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API key and print it once: only its hash is stored."""
+    from matcher.storage.keys import create_key
+
+    key = create_key(_engine(db), role, city, label)
+    typer.echo(key)
+    scope = "every city" if role == "province" else f"city {city}"
+    Console(stderr=True).print(f"[green]created a {role} key for {scope}[/]; store it now.")
+
+
+def run_week_command(
+    city: Annotated[str, typer.Option(help="City code, e.g. 2101")],
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2009-W12")],
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the run's outputs (CSV) to this directory")
+    ] = None,
+    list_length: Annotated[int, typer.Option(min=1, max=50, help="Vacancies per seeker")] = 5,
+    method: Annotated[str, typer.Option(help="capped (congestion-aware) or topk")] = "capped",
+    db: DbOption = None,
+) -> None:
+    """Run one city's weekly matching and record it (atomically) in the database."""
+    from matcher.errors import MatcherError
+    from matcher.io.atomic import write_tables
+    from matcher.runs import RunConfig, export_run, run_week
+
+    if method not in ("capped", "topk"):
+        raise MatcherError(f"--method must be capped or topk. Got {method!r}.")
+    engine = _engine(db)
+    config = RunConfig(list_length=list_length, method=method)  # type: ignore[arg-type]
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=fraction)
+
+        outcome = run_week(engine, city, week, config, progress)
+    summary = outcome.summary
+    table = Table("run", "city", "week", "placed", "recommended", "families overdue", "seconds")
+    placed = sum(p["placed"] for p in summary["placements"].values())
+    table.add_row(
+        str(outcome.run_id),
+        city,
+        summary["week"],
+        str(placed),
+        str(summary["recommendations"]["with_cap"]["recommendations"]),
+        str(summary["families"]["overdue"]),
+        f"{outcome.timings.get('total', 0):.1f}",
+    )
+    console.print(table)
+    console.print(f"output hash {outcome.output_hash}")
+    if out is not None:
+        import io
+
+        import pandas as pd
+
+        with engine.connect() as connection:
+            files = export_run(connection, outcome.run_id)
+        frames = {
+            name: pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+            for name, data in files.items()
+            if name.endswith(".csv")
+        }
+        write_tables(frames, out)
+        (out / "summary.json").write_bytes(files["summary.json"])
+        console.print(f"outputs written to {out}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Run the API and dashboard with uvicorn."""
+    import os
+
+    import uvicorn
+
+    _engine(db)  # fail early, with a message, on a missing or old schema
+    if db:
+        os.environ["MATCHER_DB"] = db
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands to the ``matcher`` CLI."""
+    app.add_typer(db_app, name="db")
+    app.add_typer(apikey_app, name="apikey")
+    app.command("run-week")(run_week_command)
+    app.command("serve")(serve)
