@@ -7,6 +7,7 @@ and a plain serial-dictatorship loop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ class Instance:
     families: bool = False
     one_per_family: bool = False
 
-    def kwargs(self) -> dict[str, object]:
+    def kwargs(self) -> dict[str, Any]:
         return {
             "city_caps": self.city_caps or None,
             "tier_floors": self.tier_floors or None,

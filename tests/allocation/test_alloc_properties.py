@@ -7,7 +7,7 @@ import pytest
 from alloc_instances import Instance, instances, milp_reference, serial_dictatorship_loop
 from hypothesis import HealthCheck, given, settings
 
-from matcher.allocation import allocate, build_problem
+from matcher.allocation import Mechanism, allocate, build_problem
 from matcher.allocation.checker import blocking_pairs, find_violations
 from matcher.errors import InfeasibleError
 
@@ -93,7 +93,8 @@ def test_priority_and_lottery_equal_a_serial_dictatorship_loop(instance: Instanc
     seekers = instance.seekers
     by_priority = seekers.sort_values(["tier", "lottery", "seeker_id"])["seeker_id"].tolist()
     by_lottery = seekers.sort_values(["lottery", "seeker_id"])["seeker_id"].tolist()
-    for mechanism, order in (("priority", by_priority), ("lottery", by_lottery)):
+    orders: list[tuple[Mechanism, list[str]]] = [("priority", by_priority), ("lottery", by_lottery)]
+    for mechanism, order in orders:
         result = allocate(seekers, instance.posts, instance.candidates, mechanism=mechanism)
         assert _placements(result.assignments) == serial_dictatorship_loop(instance, order)
         assert _violations(instance, result.assignments) == []

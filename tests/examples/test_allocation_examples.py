@@ -65,7 +65,7 @@ def test_lexicographic_puts_the_4050_worker_first() -> None:
     )
     assert _placed(allocate(seekers, posts, candidates)) == {"chen": "AS-service"}
     for mechanism in ("lexicographic", "priority", "stable"):
-        result = allocate(seekers, posts, candidates, mechanism=mechanism)  # type: ignore[arg-type]
+        result = allocate(seekers, posts, candidates, mechanism=mechanism)
         assert _placed(result) == {"liu": "AS-service"}
         assert result.unplaced["reason_code"].tolist() == ["outranked_by_higher_tier"]
 
