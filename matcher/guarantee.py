@@ -106,8 +106,11 @@ def guarantee_status(
         ),
     )
     families["status"] = status
-    families["members"] = ids.map(member_lists).fillna("").astype("string")
-    families["best_posts"] = ids.map(family_posts).fillna("").astype("string")
+    # Plain dicts: an empty groupby result has a float dtype that would not take "".
+    members_of = {str(k): str(v) for k, v in member_lists.items()}
+    posts_of = {str(k): str(v) for k, v in family_posts.items()}
+    families["members"] = pd.array([members_of.get(h, "") for h in ids], dtype="string")
+    families["best_posts"] = pd.array([posts_of.get(h, "") for h in ids], dtype="string")
     urgency = families["status"].map({s: i for i, s in enumerate(STATUSES)})
     families = families.assign(_urgency=urgency).sort_values(
         ["_urgency", "days_left", "household_id"], kind="stable"
