@@ -143,6 +143,7 @@ def ranker_train(
     card: Annotated[
         Path | None, typer.Option("--card", help="Also write the model card as Markdown here.")
     ] = None,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Boosting iterations.")] = 300,
 ) -> None:
     """Train the ranker on historical placements (grouped split by seeker) and save it with
     its model card."""
@@ -150,7 +151,12 @@ def ranker_train(
     from matcher.ranking.persist import DEFAULT_MODEL_PATH, render_model_card, save_model
     from matcher.ranking.train import train_from_dir
 
-    result = train_from_dir(directory, evaluate=evaluate, max_eval_seekers=max_eval_seekers)
+    result = train_from_dir(
+        directory,
+        evaluate=evaluate,
+        max_eval_seekers=max_eval_seekers,
+        parameters={"max_iter": max_iter},
+    )
     target = save_model(result.model, result.card, out or DEFAULT_MODEL_PATH)
     if card is not None:
         with atomic_open(card) as handle:

@@ -269,13 +269,13 @@ def train_from_dir(
     # Permutation importance on held-out history: which features the model leans on (also
     # orders the reasons). A sample keeps it quick.
     test_x, test_y = data.features[test], data.labels[test]
-    sample = np.random.default_rng(0).permutation(len(test_x))[:20_000]
+    sample = np.random.default_rng(0).permutation(len(test_x))[:10_000]
     importance = permutation_importance(
         model,
         test_x.iloc[sample],
         test_y[sample],
         scoring="roc_auc",
-        n_repeats=3,
+        n_repeats=2,
         random_state=0,
     )
     manifest: dict[str, Any] = {}
