@@ -247,7 +247,11 @@ def bench_fairness_command(
     console.print(summary)
     for line in summary_lines(_summary_of(runs)):
         console.print(f"• {line}", highlight=False, markup=False)
-    console.print(f"wrote {len(written)} files to {out} (open {out / 'fairness-report.html'})")
+    console.print(
+        f"wrote {len(written)} files to {out} (open {out / 'fairness-report.html'})",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def _summary_of(runs: pd.DataFrame) -> pd.DataFrame:

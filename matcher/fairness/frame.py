@@ -76,17 +76,23 @@ METRICS = {
 }
 
 
-def _metric_frame(
-    flags: BoolArray, value: FloatArray, labels: npt.NDArray[np.object_]
-) -> pd.DataFrame:
-    """fairlearn's MetricFrame over (group, placed) cells, plus the median value per group."""
-    from fairlearn.metrics import MetricFrame
-
+def _cells(flags: BoolArray, value: FloatArray, labels: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """One row per (group, placed): ``size`` (people) and ``mean`` (value; 0 when unplaced)."""
     rows = pd.DataFrame({"group": labels, "placed": flags, "value": np.where(flags, value, 0.0)})
     cells = rows.groupby(["group", "placed"], sort=True, observed=True)["value"].agg(
-        ["size", "mean"]
+        ["size", "mean", "median"]
     )
-    cells = cells.reset_index()
+    return cells.reset_index()
+
+
+def _metric_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """fairlearn's MetricFrame over (group, placed) cells, plus the median value per group.
+
+    Cells of overlapping groups may be stacked: the breakdown only groups rows by label, so each
+    group's figures are its own (the overall is computed by the callers, not taken from here).
+    """
+    from fairlearn.metrics import MetricFrame
+
     weight = cells["size"].to_numpy(dtype=np.float64)
     frame = MetricFrame(
         metrics=METRICS,
@@ -96,7 +102,7 @@ def _metric_frame(
         sample_params={name: {"sample_weight": weight} for name in METRICS},
     )
     table = frame.by_group.reset_index()
-    medians = rows[rows["placed"]].groupby("group", sort=True)["value"].median()
+    medians = cells[cells["placed"]].set_index("group")["median"]
     table["median_value"] = table["group"].map(medians).astype(np.float64)
     return table
 
@@ -172,7 +178,7 @@ def breakdown(
     total, n_placed = float(len(flags)), float(flags.sum())
     overall_rate = n_placed / total if total else float("nan")
     if len(flags):
-        table = _metric_frame(flags, np.asarray(value, dtype=np.float64), names)
+        table = _metric_frame(_cells(flags, np.asarray(value, dtype=np.float64), names))
     else:
         table = pd.DataFrame(columns=["group", *METRICS, "median_value"])
     present = {str(g) for g in table["group"]}
@@ -189,24 +195,26 @@ def membership_breakdown(
 ) -> pd.DataFrame:
     """Placement metrics per (possibly overlapping) group given by a membership flag each.
 
-    Every group is measured with its own two-way ``MetricFrame`` (member or not) and the
-    member row is kept; a group with no members is kept with zero people. Shares of places do
-    not add up to 1, since a person may be in several groups.
+    Each group's members form its own cells, and one ``MetricFrame`` breaks the stacked cells
+    down by group; a group with no members is kept with zero people. Shares of places do not
+    add up to 1, since a person may be in several groups.
     """
     flags = np.asarray(placed, dtype=bool)
     total, n_placed = float(len(flags)), float(flags.sum())
     overall_rate = n_placed / total if total else float("nan")
-    rows: list[dict[str, object]] = []
+    values = np.asarray(value, dtype=np.float64)
+    parts = []
     for group, member in members.items():
         member = np.asarray(member, dtype=bool)
-        if not member.any():
-            rows.append(_empty_row(group))
-            continue
-        labels = np.where(member, "member", "other").astype(object)
-        table = _metric_frame(flags, np.asarray(value, dtype=np.float64), labels)
-        row = table.set_index("group").loc["member"]
-        rows.append({"group": group, **{name: row[name] for name in [*METRICS, "median_value"]}})
-    table = pd.DataFrame(rows, columns=["group", *METRICS, "median_value"])
+        if member.any():
+            labels = np.full(int(member.sum()), group, dtype=object)
+            parts.append(_cells(flags[member], values[member], labels))
+    table = _metric_frame(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame()
+    present = set(table["group"]) if len(table) else set()
+    empty = [_empty_row(group) for group in members if group not in present]
+    table = pd.concat([table, pd.DataFrame(empty)], ignore_index=True) if empty else table
+    order = {group: i for i, group in enumerate(members)}
+    table = table.sort_values("group", key=lambda g: g.map(order), kind="stable")
     return _finish(table, "group", overall_rate, total, n_placed)
 
 

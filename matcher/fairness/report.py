@@ -142,7 +142,7 @@ def _percent(value: float, digits: int = 1) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f} %"
 
 
-def _number(value: float, digits: int = 4) -> str:
+def _number(value: float, digits: int = 5) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     if float(value).is_integer() and abs(value) < 1e15:
@@ -175,7 +175,12 @@ def _extreme(table: pd.DataFrame, column: str, *, largest: bool) -> dict[str, An
 def summary_facts(summary: pd.DataFrame) -> dict[str, Any]:
     """The numbers the plain-language summary is generated from."""
     ok = summary[summary["runs_ok"] > 0]
-    facts: dict[str, Any] = {"settings": ok.to_dict(orient="records"), "has_baseline": False}
+    seeds = int((summary["runs_ok"] + summary["runs_failed"]).max()) if len(summary) else 0
+    facts: dict[str, Any] = {
+        "settings": ok.to_dict(orient="records"),
+        "has_baseline": False,
+        "seeds": seeds,
+    }
     if ok.empty:
         return facts
     baseline = ok[ok["setting"] == BASELINE]
@@ -453,7 +458,7 @@ def report_files(
                 "price_of_fairness_relative",
             ]
         ]
-        if not summary.empty and "price_of_fairness" in summary
+        if not summary.empty and (summary["setting"] == BASELINE).any()
         else pd.DataFrame()
     )
     audit = result.audit

@@ -112,7 +112,7 @@ def _allocation(result_assignments: pd.DataFrame) -> pd.DataFrame:
     return result_assignments[["seeker_id", "post_id"]].reset_index(drop=True)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(markets())
 def test_stable_allocation_has_no_justified_envy_and_no_waste(
     market: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
@@ -125,7 +125,7 @@ def test_stable_allocation_has_no_justified_envy_and_no_waste(
     assert m.envy.seekers_with_justified_envy == 0
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(markets(), st.sampled_from(["lottery", "optimal", "priority"]))
 def test_vectorised_counts_equal_the_definition(
     market: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], mechanism: str
@@ -139,7 +139,7 @@ def test_vectorised_counts_equal_the_definition(
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(markets(), st.randoms(use_true_random=False))
 def test_metrics_do_not_depend_on_row_order(
     market: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], random: object
@@ -174,7 +174,7 @@ def _rounded(value: object) -> object:
     return value
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(markets(), st.sampled_from(["lottery", "optimal", "stable"]))
 def test_rates_are_in_unit_interval_and_counts_add_up(
     market: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], mechanism: str

@@ -1,0 +1,131 @@
+"""``matcher fairness`` and ``matcher bench-fairness`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matcher.cli import main
+
+
+def _run(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    code = exit_info.value.code
+    return int(code) if isinstance(code, int) else 1
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    """The three-seeker instance of tests/examples/test_fairness_examples.py."""
+    pd.DataFrame(
+        {
+            "seeker_id": ["s1", "s2", "s3"],
+            "tier": [1, 2, 2],
+            "lottery": [1, 2, 3],
+            "city": ["X", "Y", "Y"],
+            "sex": ["F", "M", "F"],
+        }
+    ).to_csv(tmp_path / "S.csv", index=False)
+    pd.DataFrame(
+        {"post_id": ["pA", "pB", "pC"], "capacity": [1, 1, 1], "city": ["X", "Y", "Y"]}
+    ).to_csv(tmp_path / "P.csv", index=False)
+    pd.DataFrame(
+        {
+            "seeker_id": ["s1", "s1", "s2", "s2", "s3", "s3"],
+            "post_id": ["pA", "pB", "pA", "pB", "pA", "pC"],
+            "score": [0.9, 0.5, 0.8, 0.7, 0.6, 0.3],
+        }
+    ).to_csv(tmp_path / "C.csv", index=False)
+    pd.DataFrame({"seeker_id": ["s2", "s1"], "post_id": ["pA", "pB"]}).to_csv(
+        tmp_path / "A.csv", index=False
+    )
+    return tmp_path
+
+
+def _args(directory: Path, allocation: str = "A.csv") -> list[str]:
+    return [
+        "fairness",
+        "--seekers",
+        str(directory / "S.csv"),
+        "--posts",
+        str(directory / "P.csv"),
+        "--candidates",
+        str(directory / "C.csv"),
+        "--allocation",
+        str(directory / allocation),
+    ]
+
+
+def test_json_contract(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run([*_args(inputs), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # Worked out in tests/examples/test_fairness_examples.py: s1 envies s2 at pA; pC is free
+    # and wanted by s3; tier 1: 1 of 1 placed, tier 2: 1 of 2; value 0.8 + 0.5.
+    assert data["justified_envy_pairs"] == 1
+    assert data["wasteful_pairs"] == 1
+    assert data["placement_rate_by_tier"] == {"1": 1.0, "2": 0.5}
+    assert data["unused_capacity"] == 1
+    assert data["unused_capacity_by_post"] == {"pC": 1}
+    assert data["total_value"] == pytest.approx(1.3)
+
+
+def test_report_directory(inputs: Path) -> None:
+    out = inputs / "report"
+    assert _run([*_args(inputs), "--out", str(out)]) == 0
+    assert json.loads((out / "fairness.json").read_text())["wasteful_pairs"] == 1
+    html = (out / "fairness-report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert (out / "fairness-report.md").exists()
+    breakdowns = pd.read_csv(out / "fairness_breakdowns.csv")
+    assert set(breakdowns["by"]) == {"tier", "city", "sex"}
+
+
+def test_bad_allocation_is_reported_and_nothing_is_written(
+    inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # s3 -> pB is not a candidate pair; s9 is nobody; s1 twice.
+    pd.DataFrame(
+        {"seeker_id": ["s3", "s9", "s1", "s1"], "post_id": ["pB", "pA", "pA", "pB"]}
+    ).to_csv(inputs / "bad.csv", index=False)
+    out = inputs / "report"
+    assert _run([*_args(inputs, "bad.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not a candidate pair" in err
+    assert "unknown seeker" in err
+    assert "placed more than once" in err
+    assert not out.exists()
+
+
+def test_bench_fairness_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "reports"
+    code = _run(
+        [
+            "bench-fairness",
+            "--scale",
+            "small",
+            "--seeds",
+            "0",
+            "--candidates",
+            "random",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    runs = pd.read_csv(out / "fairness_runs.csv")
+    assert {"lottery", "priority", "stable", "optimal", "lexicographic"} <= set(runs["setting"])
+    assert "optimal + tier floors + families" in set(runs["setting"])
+    provenance = json.loads((out / "fairness_provenance.json").read_text())
+    assert provenance["seeds"] == [0] and provenance["scale"] == "small"
+    assert (out / "fairness-report.html").exists()
+    assert "fairness-report.html" in capsys.readouterr().out.replace("\n", "")
+
+
+def test_bench_fairness_rejects_bad_options(tmp_path: Path) -> None:
+    assert _run(["bench-fairness", "--scale", "planet", "--out", str(tmp_path / "r")]) == 2
+    assert _run(["bench-fairness", "--seeds", "a,b", "--out", str(tmp_path / "r")]) == 2
+    assert not (tmp_path / "r").exists()
