@@ -182,9 +182,11 @@ def _place_program(
     config: RunConfig,
     unavailable: set[str],
     notes: list[str],
+    seeker_side: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Placements of one program, its eligibility table and its scored pairs."""
     from matcher.scoring.candidates import generate_candidates
+    from matcher.scoring.features import prepare_posts
 
     eligibility = _eligibility(inputs, program)
     posts = _open_posts(inputs, program)
@@ -192,7 +194,12 @@ def _place_program(
     if posts.empty or not bool(eligibility["eligible"].any()):
         return empty, eligibility, pd.DataFrame(columns=["seeker_id", "post_id", "score"])
     candidates = generate_candidates(
-        inputs.seekers, posts, inputs.reference_date, k=config.program_k, eligibility=eligibility
+        inputs.seekers,
+        posts,
+        inputs.reference_date,
+        k=config.program_k,
+        eligibility=eligibility,
+        prepared=(seeker_side, prepare_posts(posts)),
     )
     pairs = _drop_refused(_pairs(candidates), inputs.offers)
     scored = pairs.loc[:, ["seeker_id", "post_id", "score"]]
@@ -316,6 +323,7 @@ def compute_week(
     WeekOutputs
     """
     from matcher.scoring.candidates import generate_candidates
+    from matcher.scoring.features import prepare_posts, prepare_seekers
 
     report = progress or _noop
     timings: dict[str, float] = {}
@@ -335,9 +343,14 @@ def compute_week(
     best: list[pd.DataFrame] = []
     taken = set(pending)
     steps = len(config.programs) + 3
+    # Seekers are prepared once for every program (titles mapped, skills encoded): the costly
+    # part of candidate generation. No ranker model is used, so the tier feature is not needed.
+    report("preparing seekers", 0.0)
+    seeker_side = prepare_seekers(inputs.seekers, inputs.reference_date)
+    lap("prepare_seekers")
     for index, program in enumerate(config.programs):
         report(f"placing {program}", index / steps)
-        placed, table, scored = _place_program(inputs, program, config, taken, notes)
+        placed, table, scored = _place_program(inputs, program, config, taken, notes, seeker_side)
         placements.append(placed)
         eligibility[program] = table
         best.append(scored)
@@ -358,7 +371,11 @@ def compute_week(
         pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score", "reason"])
     else:
         candidates = generate_candidates(
-            inputs.seekers, vacancies, inputs.reference_date, k=config.candidates_k
+            inputs.seekers,
+            vacancies,
+            inputs.reference_date,
+            k=config.candidates_k,
+            prepared=(seeker_side, prepare_posts(vacancies)),
         )
         scored_pairs = _pairs(candidates)
         scored_pairs["reason"] = recommendation_reasons(
