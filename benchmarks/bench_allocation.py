@@ -157,8 +157,8 @@ def _matching_worker(n_seekers: int, per_seeker: int, queue: multiprocessing.Que
         game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
         solution = game.solve(optimal="resident")
     seconds = time.perf_counter() - start
-    placed = sum(len(residents) for residents in solution.values())
-    queue.put((seconds, placed))
+    pairs = {(r.name, h.name) for h, residents in solution.items() for r in residents}
+    queue.put((seconds, pairs))
 
 
 def matching_seconds(n_seekers: int, per_seeker: int, timeout: float) -> tuple[float, int] | None:
@@ -247,13 +247,18 @@ def run(
     console.print(table)
 
     peer = Table(title="stable vs the matching package (hospital–resident, resident-optimal)")
-    for column in ("seekers", "arcs", "matching s", "stable s", "ratio"):
+    for column in ("seekers", "arcs", "matching s", "stable s", "ratio", "same output"):
         peer.add_column(column, justify="right")
     for n_seekers in matching_sizes:
         outcome = matching_seconds(n_seekers, per_seeker, matching_timeout)
         instance = make_instance(n_seekers, per_seeker, seed=1)
         with timed() as ours:
-            allocate(instance.seekers, instance.posts, instance.candidates, mechanism="stable")
+            result = allocate(
+                instance.seekers, instance.posts, instance.candidates, mechanism="stable"
+            )
+        our_pairs = set(
+            zip(result.assignments["seeker_id"], result.assignments["post_id"], strict=True)
+        )
         arcs = f"{len(instance.candidates):,}"
         if outcome is None:
             peer.add_row(
@@ -261,6 +266,7 @@ def run(
                 arcs,
                 f"> {matching_timeout:.0f} (stopped)",
                 f"{ours.seconds:.2f}",
+                "",
                 "",
             )
             break
@@ -270,6 +276,7 @@ def run(
             f"{outcome[0]:.1f}",
             f"{ours.seconds:.2f}",
             f"{outcome[0] / ours.seconds:.0f}×",
+            "yes" if outcome[1] == our_pairs else "NO",
         )
     console.print(peer)
 
@@ -293,7 +300,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         sizes = args.sizes or [3_000, 30_000, 100_000, 300_000]
         matching = (
-            args.matching_sizes if args.matching_sizes is not None else [1_000, 3_000, 10_000]
+            args.matching_sizes
+            if args.matching_sizes is not None
+            else [1_000, 3_000, 10_000, 30_000]
         )
     run(sizes, args.per_seeker, args.mechanisms, matching, args.matching_timeout)
 
