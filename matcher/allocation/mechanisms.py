@@ -26,8 +26,8 @@ Speed comes from two facts of seeker-proposing DA: a post's set of applicants on
 with substitutable choice functions an applicant rejected once is rejected from every larger set.
 So each post (and city) keeps a *cutoff*, the priority rank of its worst holder while it is full;
 a proposal worse than the cutoff is skipped without touching the post, and the cutoff only
-tightens. Without reserves, most of the 15 million arcs of a province-scale run are skipped this
-way in cheap vectorised passes instead of being sorted.
+tightens (with reserves, members have a cutoff of their own). Most of the 15 million arcs of a
+province-scale run are skipped this way in cheap vectorised passes instead of being sorted.
 """
 
 from __future__ import annotations
@@ -280,10 +280,12 @@ def _propose(
     n_units = n_posts if unit_cap is None else unit_cap.size
     touched = np.zeros(n_units, dtype=bool)
 
-    # Cutoffs: a proposal with rank >= cutoff is certain to be rejected. Reserve choice functions
-    # are not monotone in a single rank, so there only empty posts get a cutoff.
-    use_cutoffs = reserve is None
+    # Cutoffs: a proposal with rank >= its cutoff is certain to be rejected. A full post rejects
+    # anyone worse than all its holders -- except, with reserves, a member while some reserved
+    # place has reverted to a non-member (the member would take it back), so members get their
+    # own cutoff, set only once every reserved place is held by a member.
     post_cutoff = np.where(capacity > 0, open_cutoff, -1).astype(np.int64)
+    member_cutoff = post_cutoff.copy() if reserve is not None else None
     unit_cutoff = (
         np.where(unit_cap > 0, open_cutoff, -1).astype(np.int64) if unit_cap is not None else None
     )
@@ -318,22 +320,43 @@ def _propose(
         in_reserved_slot[rest] = _top_k(pool_post[rest], member_key[rest], 2 * n_seekers, reserved)
         return in_open | in_reserved_slot, in_reserved_slot & is_member
 
-    free = np.flatnonzero(length > 0)
-    while free.size:
-        # Skip every proposal already certain to be rejected, without touching its post.
-        while True:
-            posts = arc_post[start[free] + ptr[free]]
-            free_rank = rank[free]
-            doomed = free_rank >= post_cutoff[posts]
-            if unit_cutoff is not None:
-                doomed |= free_rank >= unit_cutoff[unit[posts]]
-            if not doomed.any():
-                break
-            ptr[free[doomed]] += 1
-            free = free[ptr[free] < length[free]]
-        if free.size == 0:
-            break
+    def next_proposals(seekers: IntArray) -> tuple[IntArray, IntArray]:
+        """Move each seeker past the posts certain to reject them, without touching those posts;
+        return the seekers with a post left to propose to, and that post.
 
+        Seekers' next few arcs are tested as a block (contiguous in ``arc_post``, so cheap to
+        gather); those whose block is all doomed go round again with a block twice as long.
+        """
+        proposing, proposed = [], []
+        block = 4
+        while seekers.size:
+            first = start[seekers] + ptr[seekers]
+            end = (start[seekers] + length[seekers])[:, None]
+            arcs = first[:, None] + np.arange(block)
+            inside = arcs < end
+            posts = arc_post[np.minimum(arcs, end - 1)]
+            seeker_rank = rank[seekers][:, None]
+            cutoff = post_cutoff[posts]
+            if reserve is not None and member_cutoff is not None:
+                cutoff = np.where(reserve[0][seekers][:, None], member_cutoff[posts], cutoff)
+            alive = inside & (seeker_rank < cutoff)
+            if unit_cutoff is not None:
+                alive &= seeker_rank < unit_cutoff[unit[posts]]
+            found = alive.any(axis=1)
+            step = np.argmax(alive[found], axis=1)
+            ptr[seekers[found]] += step
+            proposing.append(seekers[found])
+            proposed.append(posts[found, step])
+            seekers = seekers[~found]
+            ptr[seekers] = np.minimum(ptr[seekers] + block, length[seekers])
+            seekers = seekers[ptr[seekers] < length[seekers]]
+            block = min(2 * block, 64)
+        if not proposing:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(proposing), np.concatenate(proposed)
+
+    free, posts = next_proposals(np.flatnonzero(length > 0))
+    while free.size:
         # Each post (city) reconsiders its holders together with its new applicants.
         touched[unit[posts]] = True
         held_units = unit[held_post[held]]
@@ -350,25 +373,28 @@ def _propose(
         seat_reserved[winners] = reserved_seat[accepted]
         held = np.concatenate([held[~involved], winners])
 
-        if use_cutoffs:
-            # A full post's cutoff is its worst holder; rejections are permanent (substitutable
-            # choice, growing applicant sets), so a cutoff may only tighten.
-            winner_post = pool_post[accepted]
-            winner_rank = rank[winners]
-            count = np.bincount(winner_post, minlength=n_posts)
-            worst = np.full(n_posts, -1, dtype=np.int64)
-            np.maximum.at(worst, winner_post, winner_rank)
-            full_now = touched[unit] & (count >= capacity)
-            post_cutoff[full_now] = np.minimum(post_cutoff[full_now], worst[full_now])
-            if unit_cap is not None and unit_cutoff is not None:
-                winner_unit = unit[winner_post]
-                unit_count = np.bincount(winner_unit, minlength=n_units)
-                unit_worst = np.full(n_units, -1, dtype=np.int64)
-                np.maximum.at(unit_worst, winner_unit, winner_rank)
-                unit_full = touched & (unit_count >= unit_cap)
-                unit_cutoff[unit_full] = np.minimum(unit_cutoff[unit_full], unit_worst[unit_full])
+        # A full post's cutoff is its worst holder; rejections are permanent (substitutable
+        # choice, growing applicant sets), so a cutoff may only tighten.
+        winner_post = pool_post[accepted]
+        winner_rank = rank[winners]
+        count = np.bincount(winner_post, minlength=n_posts)
+        worst = np.full(n_posts, -1, dtype=np.int64)
+        np.maximum.at(worst, winner_post, winner_rank)
+        full_now = touched[unit] & (count >= capacity)
+        post_cutoff[full_now] = np.minimum(post_cutoff[full_now], worst[full_now])
+        if reserve is not None and member_cutoff is not None:
+            members_reserved = np.bincount(winner_post[reserved_seat[accepted]], minlength=n_posts)
+            settled = full_now & (members_reserved >= reserve[1])
+            member_cutoff[settled] = np.minimum(member_cutoff[settled], worst[settled])
+        if unit_cap is not None and unit_cutoff is not None:
+            winner_unit = unit[winner_post]
+            unit_count = np.bincount(winner_unit, minlength=n_units)
+            unit_worst = np.full(n_units, -1, dtype=np.int64)
+            np.maximum.at(unit_worst, winner_unit, winner_rank)
+            unit_full = touched & (unit_count >= unit_cap)
+            unit_cutoff[unit_full] = np.minimum(unit_cutoff[unit_full], unit_worst[unit_full])
         touched[:] = False
-        free = losers[ptr[losers] < length[losers]]
+        free, posts = next_proposals(losers[ptr[losers] < length[losers]])
 
     return held_post, ptr, seat_reserved
 

@@ -328,6 +328,29 @@ def test_unfilled_reserved_places_revert_to_open(order: str) -> None:
     }
 
 
+def test_a_late_member_takes_back_a_reserved_place_from_a_full_post() -> None:
+    # A: 2 places, 1 reserved; priority s0 > n1 > n2 > m1 (m1 the only member). Round 1: m1
+    # loses B to s0 while n1 and n2 fill A (the reserved place reverted to n2's side). Round 2:
+    # m1, worse than both holders, still takes the reserved place and n2 is out.
+    candidates = _candidates(
+        [("s0", "B", 1.0), ("m1", "B", 1.0), ("m1", "A", 0.5), ("n1", "A", 1.0), ("n2", "A", 1.0)]
+    )
+    group = _series({"s0": False, "n1": False, "n2": False, "m1": True})
+    reserves = ReserveSpec(group, _series({"A": 1, "B": 0}))
+    result = deferred_acceptance(
+        candidates,
+        _series({"A": 2, "B": 1}),
+        _series({"s0": 0, "n1": 1, "n2": 2, "m1": 3}),
+        reserves=reserves,
+    )
+    assert result.to_dict("list") == {
+        "seeker_id": ["m1", "n1", "s0"],
+        "post_id": ["A", "A", "B"],
+        "choice_rank": [2, 1, 1],
+        "seat": ["reserved", "open", "open"],
+    }
+
+
 def test_no_candidates_places_no_one() -> None:
     result = deferred_acceptance(_candidates([]), _series({"A": 1}), _series({"s1": 0}))
     assert list(result.columns) == ["seeker_id", "post_id", "choice_rank"]
