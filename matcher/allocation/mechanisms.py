@@ -635,6 +635,11 @@ def _encode_reserves(reserves: ReserveSpec, market: _Market) -> tuple[BoolArray,
     problems += _check_index("reserves", reserves.group, SEEKER_ID)
     problems += _check_index("reserves", reserves.reserved, POST_ID)
     reserved_values = _integer_values("reserves", reserves.reserved, "reserved", problems)
+    # A missing value must not silently count as a member (bool(nan) is True).
+    yes_or_no = reserves.group.isin([True, False]).to_numpy(dtype=bool)
+    problems += _bad_rows(
+        "reserves", "group", ~yes_or_no, reserves.group.to_numpy(), "must be true/false or 1/0"
+    )
     if problems:
         raise DataValidationError(problems)
     group = reserves.group.astype(bool)

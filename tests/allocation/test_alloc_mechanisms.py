@@ -395,6 +395,16 @@ def test_reserve_larger_than_capacity_is_rejected() -> None:
         )
 
 
+def test_missing_group_membership_is_rejected_not_counted_as_member() -> None:
+    group = pd.Series([True, None, False, False], index=["m1", "n1", "m2", "n2"], dtype=object)
+    reserves = ReserveSpec(group, _series({"A": 1}))
+    with pytest.raises(DataValidationError) as caught:
+        deferred_acceptance(
+            _RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves
+        )
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "group")]
+
+
 def test_unknown_processing_order_is_rejected() -> None:
     with pytest.raises(MatcherError, match="'order' parameter of ReserveSpec"):
         ReserveSpec(_RESERVE_GROUP, _series({"A": 1}), "members_only")  # type: ignore[arg-type]
