@@ -149,6 +149,12 @@ def cli_seconds(
         return time.perf_counter() - start
 
 
+def _children_peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def bench_city_seconds(seeds: str) -> float:
     """Wall time of ``matcher bench-fairness --scale city`` in a subprocess."""
     matcher = Path(sys.executable).with_name("matcher")
@@ -196,6 +202,7 @@ def run(sizes: list[int], *, cli: bool, bench_city: str | None) -> None:
         "loop s (est.)",
         "loop/measure",
         "cli s",
+        "cli peak MiB",
         "peak MiB",
     ):
         table.add_column(column, justify="right")
@@ -209,14 +216,15 @@ def run(sizes: list[int], *, cli: bool, bench_city: str | None) -> None:
             measures = measure_allocation(problem, arcs)
         per_pair = loop_seconds_per_pair(problem, arcs)
         loop_estimate = per_pair * problem.n_candidates
-        cli_time = (
-            cli_seconds(seekers, posts, candidates, result.assignments[["seeker_id", "post_id"]])
-            if cli
-            else float("nan")
-        )
+        n_candidates, placed = problem.n_candidates, result.n_placed
+        assert measures.placed == placed
+        allocation = result.assignments[["seeker_id", "post_id"]]
+        # Free the solver's and the measure's arrays before the CLI reads everything again.
+        del problem, result, measures, arcs
+        cli_time = cli_seconds(seekers, posts, candidates, allocation) if cli else float("nan")
         table.add_row(
             f"{n:,}",
-            f"{problem.n_candidates:,}",
+            f"{n_candidates:,}",
             f"{int(posts['capacity'].sum()):,}",
             f"{allocating.seconds:.2f}",
             f"{measuring.seconds:.2f}",
@@ -224,10 +232,11 @@ def run(sizes: list[int], *, cli: bool, bench_city: str | None) -> None:
             f"{loop_estimate:.1f}",
             f"{loop_estimate / measuring.seconds:.0f}",
             "—" if cli_time != cli_time else f"{cli_time:.1f}",
+            # Children's peak so far: the largest CLI run up to this size.
+            "—" if cli_time != cli_time else f"{_children_peak_mib():,.0f}",
             f"{peak_rss_mib():,.0f}",
         )
-        assert measures.placed == result.n_placed
-        del problem, result, measures, seekers, posts, candidates
+        del seekers, posts, candidates, allocation
     console.print(table)
     if bench_city is not None:
         seconds = bench_city_seconds(bench_city)

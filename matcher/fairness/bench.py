@@ -286,7 +286,9 @@ class BenchResult:
             return frame
         baseline = frame[frame["setting"] == BASELINE].set_index("seed")["total_value"]
         reference = frame["seed"].map(baseline).astype(np.float64)
-        frame["price_of_fairness"] = reference - frame["total_value"]
+        price = reference - frame["total_value"]
+        # Sums of the same placements in another order differ in the last bits: that is no price.
+        frame["price_of_fairness"] = price.where(price.abs() > 1e-9 * reference.abs(), 0.0)
         frame["price_of_fairness_relative"] = frame["price_of_fairness"] / reference.where(
             reference > 0
         )
