@@ -29,7 +29,7 @@ from matcher.allocation.problem import (
 )
 from matcher.allocation.reasons import placed_frame, unplaced_frame
 from matcher.allocation.result import MECHANISMS, Allocation, Mechanism
-from matcher.errors import MatcherError
+from matcher.errors import InfeasibleError, MatcherError
 
 if TYPE_CHECKING:
     from matcher.allocation.mechanisms import ReserveOrder, ReserveSpec
@@ -326,12 +326,32 @@ def _solve_network_or_general(
                 )
                 return relaxation
             hint = relaxation.chosen
+            if not lexicographic and problem.n_candidates > groups.CP_SAT_MAX_ARCS:
+                return _lagrangian_or_raise(problem, relaxation, time_limit)
     return groups.solve_general(
         problem, lexicographic=lexicographic, time_limit=time_limit, hint=hint
     )
 
 
 __all__ = ["DEFAULT_TIME_LIMIT", "allocate", "allocate_problem", "reserve_spec"]
+
+
+def _lagrangian_or_raise(
+    problem: AllocationProblem, relaxation: flow.FlowSolution, time_limit: float
+) -> flow.FlowSolution:
+    """Large problems with group floors: Lagrangian flows, with a proven gap."""
+    from matcher.allocation import groups
+
+    solution = groups.solve_lagrangian(problem, time_limit=time_limit, first=relaxation)
+    if solution is not None:
+        return solution
+    shortfalls = groups.general_shortfalls(problem)
+    if shortfalls:
+        raise InfeasibleError("the group floors cannot all be met", shortfalls)
+    raise MatcherError(
+        f"no allocation meeting every group floor was found within {time_limit:g} s; "
+        "raise --time-limit"
+    )
 
 
 def _reserve_label(reserves: ReserveSpec) -> str:

@@ -344,9 +344,26 @@ def _tier_floors(problem: AllocationProblem) -> dict[int, int]:
     return {int(t): int(f) for t, f in items(floors) if int(f) > 0}
 
 
-def solve_optimal(problem: AllocationProblem) -> FlowSolution:
+def value_weights(problem: AllocationProblem) -> tuple[IntArray, int]:
+    """Per-arc integer weights the ``optimal`` flow maximises (``scaled score · M + 1``) and
+    ``M``, the number of weight units per unit of scaled score."""
+    arc_cost, multiplier = _value_costs(problem)
+    return -arc_cost, multiplier
+
+
+def solve_optimal(
+    problem: AllocationProblem, *, seeker_bonus: IntArray | None = None
+) -> FlowSolution:
     """The largest total score subject to capacities, city caps, tier floors, the family
     guarantee and at most one per family.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+        Its group floors are ignored here (they are not a network; see ``groups``).
+    seeker_bonus : array of int, optional
+        Extra weight (in the units of :func:`value_weights`) for placing each seeker: the
+        Lagrangian multipliers of group floors.
 
     Raises
     ------
@@ -357,7 +374,13 @@ def solve_optimal(problem: AllocationProblem) -> FlowSolution:
     start = time.perf_counter()
     layout = _layout(problem, tier_nodes=bool(tier_lower))
     arc_cost, _ = _value_costs(problem)
-    net, total = _build(problem, layout, arc_cost=arc_cost, tier_lower=tier_lower)
+    net, total = _build(
+        problem,
+        layout,
+        arc_cost=arc_cost,
+        seeker_cost=0 if seeker_bonus is None else -seeker_bonus,
+        tier_lower=tier_lower,
+    )
     solver, status, solve_seconds = _solve(net, total)
     build_seconds = time.perf_counter() - start - solve_seconds
     _raise_unless_optimal(problem, status, tier_lower)

@@ -300,3 +300,19 @@ def test_family_straddling_tiers_with_a_floor_is_solved_exactly() -> None:
         "f2": "q",
     }
     assert any("CP-SAT" in note for note in result.notes)
+
+
+def test_lagrangian_flows_certify_the_overlapping_group_optimum() -> None:
+    from matcher.allocation import groups
+
+    seekers = pd.DataFrame(
+        {"seeker_id": list("abcd"), "age4050": [1, 1, 0, 0], "disabled": [0, 1, 1, 0]}
+    )
+    posts = pd.DataFrame({"post_id": ["p"], "capacity": [2]})
+    candidates = pd.DataFrame(
+        {"seeker_id": list("abcd"), "post_id": ["p"] * 4, "score": [0.3, 0.2, 0.3, 0.9]}
+    )
+    problem = build_problem(seekers, posts, candidates, group_floors={"age4050": 1, "disabled": 1})
+    solution = groups.solve_lagrangian(problem, time_limit=30)
+    assert solution is not None and solution.status == "optimal"
+    assert sorted(problem.candidates["seeker_id"].iloc[solution.chosen]) == ["b", "d"]
