@@ -2,13 +2,15 @@
 
 Group floors ("at least N places for 4050 workers", "at least M for disabled seekers") overlap —
 one person can be in several groups — so they do not form a laminar family and cannot be layered
-into the flow network. They are solved here with CP-SAT, on a reduced problem:
+into the flow network. They are solved on a reduced problem:
 
 1. the min-cost flow without the group floors is a relaxation; when its optimum already meets
-   every group floor it is optimal for the full problem and no general solver runs;
-2. otherwise CP-SAT gets only the arcs that can matter (posts with places, cities with quota),
-   the relaxation's solution as a hint, and a time limit. Its status is checked: ``OPTIMAL`` is
-   reported as optimal, ``FEASIBLE`` as feasible with the proven gap in the notes.
+   every group floor it is optimal for the full problem and nothing else runs;
+2. small problems go to CP-SAT with only the arcs that can matter (posts with places, cities with
+   quota), the relaxation's solution as a hint, and a time limit; its status is checked:
+   ``OPTIMAL`` is reported as optimal, ``FEASIBLE`` as feasible with the bound in the notes;
+3. large ``optimal`` problems use Lagrangian relaxation over the flow (:func:`solve_lagrangian`):
+   a bonus per group, exact flows, and a proven gap (zero: certified optimal).
 """
 
 from __future__ import annotations
