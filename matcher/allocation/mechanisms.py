@@ -87,8 +87,11 @@ class ReserveSpec:
         to the best remaining applicants (minority reserves, not quotas: no place is left empty
         for want of a member). The two orders differ in who gets in: with ``reserved_last`` a
         member good enough for an open place takes one, leaving the reserved places to further
-        members, so it favours the group more than ``reserved_first``, in which high-priority
-        members use up the reserved places themselves.
+        members, so at a given post it admits at least as many members as ``reserved_first``,
+        in which high-priority members use up the reserved places themselves (Dur, Kominers,
+        Pathak and Sönmez, "Reserve design", 2018). Example: 2 places, 1 reserved, priority
+        member m1 > non-member n1 > member m2: ``reserved_first`` admits m1 and n1,
+        ``reserved_last`` admits m1 and m2.
     """
 
     group: pd.Series
