@@ -143,11 +143,17 @@ def _percent(value: float, digits: int = 1) -> str:
 
 
 def _number(value: float, digits: int = 5) -> str:
+    """Counts with thousands separators, large means to one decimal, small numbers to ``digits``
+    significant digits; never an exponent for figures people count."""
     if value is None or not math.isfinite(value):
         return "n/a"
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
-    return f"{value:,.{digits}g}"
+    if abs(value) >= 100:
+        return f"{value:,.1f}"
+    if abs(value) < 1e-12:
+        return "0"
+    return f"{value:.{digits}g}"
 
 
 def _environment() -> Any:
