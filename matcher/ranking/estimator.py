@@ -124,7 +124,12 @@ class PlacementRanker(ClassifierMixin, BaseEstimator):
         booster = self._booster(n_samples)
         self.calibrated_: CalibratedClassifierCV | HistGradientBoostingClassifier
         if folds >= 2:
-            self.calibrated_ = CalibratedClassifierCV(booster, method=self.calibration, cv=folds)
+            # ensemble=False: the calibrator learns from out-of-fold predictions, then one booster
+            # is refitted on all the data, so scoring costs one model, not ``cv`` of them
+            # (scoring 15 million candidate pairs is the hot path).
+            self.calibrated_ = CalibratedClassifierCV(
+                booster, method=self.calibration, cv=folds, ensemble=False
+            )
         else:
             # Too few of a class to hold a fold out: no calibration is possible, so the raw
             # model answers (only for tiny inputs, such as scikit-learn's own checks).

@@ -218,6 +218,12 @@ def normalize_title(text: object) -> str:
     """
     if not isinstance(text, str):
         return ""
+    return _normalize_text(text)
+
+
+@lru_cache(maxsize=1 << 18)
+def _normalize_text(text: str) -> str:
+    # Titles repeat a lot (the same alias typed by thousands of seekers): cache the work.
     # Cap before the regular expressions run so a pasted essay costs the same as a title.
     value = unicodedata.normalize("NFKC", text[: MAX_TITLE_CHARS * 4]).lower().translate(_VARIANTS)
     stripped = value

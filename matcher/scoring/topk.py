@@ -81,28 +81,30 @@ def topk_dense(scores: npt.NDArray[np.floating], k: int) -> tuple[IntArray, Floa
 
 
 def _topk_block(scores: npt.NDArray[np.floating], k: int) -> tuple[IntArray, FloatArray]:
-    """:func:`topk_dense` with a fast path: argpartition, then an exact sort of the k kept."""
+    """:func:`topk_dense` in O(rows × columns): one argpartition over tie-free integer keys.
+
+    Each score is quantised to float32 resolution (2**-24, finer than any similarity here) and
+    the column number is packed below it, reversed so the lower column wins a tie; the keys
+    are then all distinct and argpartition's choice no longer depends on its internals.
+    """
     n_rows, n_cols = scores.shape
     k = min(k, n_cols)
     if k <= 0 or n_rows == 0:
         return np.empty((n_rows, 0), np.int64), np.empty((n_rows, 0), np.float32)
+    finite = np.isfinite(scores)
+    # Keys need |score| < 64 (31 bits with the 2**-24 resolution) and < 2**20 columns; other
+    # inputs take the exact sort.
+    if n_cols >= 1 << 20 or (finite.any() and np.abs(scores[finite]).max() >= 64):
+        return topk_dense(scores, k)
+    quantised = np.where(finite, np.round(scores * (1 << 24)), -(1 << 31))
+    keys = (quantised.astype(np.int64) << 20) | ((1 << 20) - 1 - np.arange(n_cols, dtype=np.int64))
     if k < n_cols:
-        kept = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        # Boundary ties would make the choice depend on argpartition internals; replace such
-        # rows by the exact (slower) selection, which is rare with real-valued similarities.
-        kth = np.take_along_axis(scores, kept, axis=1).min(axis=1, keepdims=True)
-        ties = (scores == kth).sum(axis=1) != (np.take_along_axis(scores, kept, axis=1) == kth).sum(
-            axis=1
-        )
-        if ties.any():
-            exact, _ = topk_dense(scores[ties], k)
-            kept[ties] = exact
+        kept = np.argpartition(-keys, k - 1, axis=1)[:, :k]
     else:
         kept = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols)).copy()
-    kept_scores = np.take_along_axis(scores, kept, axis=1)
-    order = np.lexsort((kept, -kept_scores), axis=1)
+    order = np.argsort(-np.take_along_axis(keys, kept, axis=1), axis=1)
     columns = np.take_along_axis(kept, order, axis=1)
-    values = np.take_along_axis(kept_scores, order, axis=1).astype(np.float32, copy=False)
+    values = np.take_along_axis(scores, columns, axis=1).astype(np.float32, copy=False)
     return columns.astype(np.int64, copy=False), values
 
 
