@@ -412,7 +412,7 @@ def test_unknown_processing_order_is_rejected() -> None:
 
 # --- properties on random instances --------------------------------------------------------------
 
-_SETTINGS = settings(max_examples=300, deadline=None)
+_SETTINGS = settings(max_examples=150, deadline=None)
 
 
 @_SETTINGS
