@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 
@@ -135,3 +135,5 @@ PagingDep = Annotated[Paging, Depends()]
 CityQuery = Annotated[
     str | None, Query(pattern=r"^21(0[1-9]|1[0-4])$", description="City code 2101-2114")
 ]
+#: Row ids in paths: bounded so no database is asked for an integer it cannot hold.
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -14,7 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.charts import bar_chart
-from api.deps import ConnectionDep, EngineDep, SettingsDep, forbid_unless, principal_for
+from api.deps import (
+    ConnectionDep,
+    EngineDep,
+    IdPath,
+    SettingsDep,
+    forbid_unless,
+    principal_for,
+)
 from matcher.reference import cities
 from matcher.runs import queries
 from matcher.storage.keys import Principal
@@ -169,7 +176,7 @@ def seeker_page(
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, name="dashboard_run")
 def run_page(
-    run_id: int, request: Request, connection: ConnectionDep, principal: StaffDep
+    run_id: IdPath, request: Request, connection: ConnectionDep, principal: StaffDep
 ) -> Response:
     run = queries.get_run(connection, run_id)
     if run is None:

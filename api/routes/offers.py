@@ -10,6 +10,7 @@ from api.deps import (
     CityQuery,
     ConnectionDep,
     EngineDep,
+    IdPath,
     PagingDep,
     PrincipalDep,
     forbid_unless,
@@ -46,7 +47,7 @@ def list_offers(
     summary="Record what came of an offer; the next weekly runs take it into account",
 )
 def set_outcome(
-    offer_id: int, body: OfferOutcome, engine: EngineDep, principal: PrincipalDep
+    offer_id: IdPath, body: OfferOutcome, engine: EngineDep, principal: PrincipalDep
 ) -> Any:
     with engine.connect() as connection:
         city = queries.offer_city(connection, offer_id)

@@ -12,6 +12,7 @@ from api.deps import (
     CityQuery,
     ConnectionDep,
     EngineDep,
+    IdPath,
     PagingDep,
     PrincipalDep,
     SettingsDep,
@@ -84,7 +85,7 @@ def _succeeded(run: dict[str, Any]) -> None:
 
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run: status, progress, summary")
-def get_run(run_id: int, connection: ConnectionDep, principal: PrincipalDep) -> Any:
+def get_run(run_id: IdPath, connection: ConnectionDep, principal: PrincipalDep) -> Any:
     return _run(connection, principal, run_id)
 
 
@@ -92,7 +93,7 @@ def get_run(run_id: int, connection: ConnectionDep, principal: PrincipalDep) -> 
     "/{run_id}/placements", response_model=Page[PlacementPublic], summary="A run's placements"
 )
 def get_placements(
-    run_id: int, connection: ConnectionDep, principal: PrincipalDep, paging: PagingDep
+    run_id: IdPath, connection: ConnectionDep, principal: PrincipalDep, paging: PagingDep
 ) -> dict[str, Any]:
     _succeeded(_run(connection, principal, run_id))
     items, total = queries.run_placements(
@@ -107,7 +108,7 @@ def get_placements(
     summary="A run's 20-day list of zero-employment families, most urgent first",
 )
 def get_families(
-    run_id: int,
+    run_id: IdPath,
     connection: ConnectionDep,
     principal: PrincipalDep,
     paging: PagingDep,
@@ -128,7 +129,7 @@ def get_families(
     responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
 )
 def export(
-    run_id: int,
+    run_id: IdPath,
     name: Annotated[
         str,
         PathParam(
