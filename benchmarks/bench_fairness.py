@@ -119,13 +119,20 @@ def loop_seconds_per_pair(problem: object, chosen: np.ndarray, sample: int = 200
 
 
 def cli_seconds(
-    seekers: pd.DataFrame, posts: pd.DataFrame, candidates: pd.DataFrame, allocation: pd.DataFrame
+    seekers: pd.DataFrame,
+    posts: pd.DataFrame,
+    candidates: pd.DataFrame,
+    allocation: pd.DataFrame,
+    file_format: str = "parquet",
 ) -> float:
-    """Wall time of ``matcher fairness --json`` on Parquet files, in a subprocess."""
+    """Wall time of ``matcher fairness --json`` on Parquet (or CSV) files, in a subprocess."""
     with tempfile.TemporaryDirectory(prefix="bench-fairness-") as directory:
         folder = Path(directory)
         for name, frame in (("S", seekers), ("P", posts), ("C", candidates)):
-            frame.to_parquet(folder / f"{name}.parquet", index=False)
+            if file_format == "csv":
+                frame.to_csv(folder / f"{name}.{file_format}", index=False)
+            else:
+                frame.to_parquet(folder / f"{name}.{file_format}", index=False)
         allocation.to_csv(folder / "A.csv", index=False)
         matcher = Path(sys.executable).with_name("matcher")
         start = time.perf_counter()
@@ -134,11 +141,11 @@ def cli_seconds(
                 str(matcher),
                 "fairness",
                 "--seekers",
-                str(folder / "S.parquet"),
+                str(folder / f"S.{file_format}"),
                 "--posts",
-                str(folder / "P.parquet"),
+                str(folder / f"P.{file_format}"),
                 "--candidates",
-                str(folder / "C.parquet"),
+                str(folder / f"C.{file_format}"),
                 "--allocation",
                 str(folder / "A.csv"),
                 "--json",
@@ -177,7 +184,7 @@ def bench_city_seconds(seeds: str) -> float:
         return time.perf_counter() - start
 
 
-def run(sizes: list[int], *, cli: bool, bench_city: str | None) -> None:
+def run(sizes: list[int], *, cli: bool, bench_city: str | None, cli_format: str) -> None:
     from matcher.allocation import allocate_problem, build_problem
     from matcher.fairness.metrics import chosen_arcs, measure_allocation
 
@@ -221,7 +228,9 @@ def run(sizes: list[int], *, cli: bool, bench_city: str | None) -> None:
         allocation = result.assignments[["seeker_id", "post_id"]]
         # Free the solver's and the measure's arrays before the CLI reads everything again.
         del problem, result, measures, arcs
-        cli_time = cli_seconds(seekers, posts, candidates, allocation) if cli else float("nan")
+        cli_time = (
+            cli_seconds(seekers, posts, candidates, allocation, cli_format) if cli else float("nan")
+        )
         table.add_row(
             f"{n:,}",
             f"{n_candidates:,}",
@@ -257,9 +266,15 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="also time bench-fairness --scale city (seeds, default 0,1,2)",
     )
+    parser.add_argument(
+        "--cli-format", choices=("parquet", "csv"), default="parquet", help="input files of --cli"
+    )
+    parser.add_argument("--sizes", help="comma-separated seeker counts instead of the grid")
     args = parser.parse_args(argv)
     sizes = [3_000, 30_000] if args.quick else [3_000, 30_000, 300_000]
-    run(sizes, cli=args.cli, bench_city=args.bench_city)
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    run(sizes, cli=args.cli, bench_city=args.bench_city, cli_format=args.cli_format)
 
 
 if __name__ == "__main__":

@@ -156,6 +156,11 @@ def _number(value: float, digits: int = 5) -> str:
     return f"{value:.{digits}g}"
 
 
+def _spread(value: float) -> str:
+    """A standard deviation: two significant digits, whole numbers with separators when large."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
+
+
 def _environment() -> Any:
     import jinja2
 
@@ -273,7 +278,7 @@ def _mechanism_table(summary: pd.DataFrame) -> pd.DataFrame:
             row[label] = (
                 ""
                 if not math.isfinite(mean)
-                else (_number(mean) if sd == 0 else f"{_number(mean)} ± {_number(sd, 2)}")
+                else (_number(mean) if sd == 0 else f"{_number(mean)} ± {_spread(sd)}")
             )
         rows.append(row)
     return pd.DataFrame(rows)
