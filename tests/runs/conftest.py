@@ -94,9 +94,21 @@ def loaded(engine: Engine, province: GeneratedProvince) -> Engine:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _PG_SKIPS:
+    # Read the skip reports (they arrive from xdist workers too) and say it loudly, once.
+    if getattr(terminalreporter, "_matcher_pg_reported", False):
+        return
+    reasons = sorted(
+        {
+            str(report.longrepr[2])
+            for report in terminalreporter.stats.get("skipped", [])
+            if isinstance(report.longrepr, tuple) and "PostgreSQL SKIPPED" in report.longrepr[2]
+        }
+    )
+    if reasons:
+        terminalreporter._matcher_pg_reported = True  # type: ignore[attr-defined]
         terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(f"no PostgreSQL server: {_PG_SKIPS[-1]}")
+        for reason in reasons:
+            terminalreporter.write_line(reason, red=True)
 
 
 @pytest.fixture
