@@ -221,9 +221,9 @@ def render_model_card(card: dict[str, Any]) -> str:
         "calibration table again. The model is calibrated on counsellors' historical",
         "referrals; on top-50 candidate lists (a different mix of pairs) it over-predicts by",
         "up to about 0.09 in the middle of the range (table above): its order is sound, its",
-        "probabilities are approximate. Loading refuses a model saved with another scikit-learn minor",
-        "version or numpy major version, or with other features: retrain with",
-        "`matcher ranker train DIR`.",
+        "probabilities are approximate. Loading refuses a model saved with another",
+        "scikit-learn minor version or numpy major version, or with other features: retrain",
+        "with `matcher ranker train DIR`.",
         "",
     ]
     return "\n".join(lines)
