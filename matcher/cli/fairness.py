@@ -184,6 +184,9 @@ def bench_fairness_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
     ] = 60.0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="Processes building instances (one per seed)", min=1)
+    ] = 2,
 ) -> None:
     """Run every mechanism on generated instances and publish the fairness report
     (HTML with embedded charts, Markdown, CSV)."""
@@ -210,11 +213,31 @@ def bench_fairness_command(
     instances = []
     with Progress(console=err_console, transient=True) as progress:
         building = progress.add_task("building instances", total=len(seed_list))
-        for seed in seed_list:
-            instances.append(
-                build_instance(scale, seed, program=program, k=k, candidate_source=source)
-            )
-            progress.advance(building)
+        workers = max(1, min(jobs, len(seed_list)))
+        if workers == 1:
+            for seed in seed_list:
+                instances.append(
+                    build_instance(scale, seed, program=program, k=k, candidate_source=source)
+                )
+                progress.advance(building)
+        else:
+            # Building an instance (generator, eligibility, candidates) is most of the work and
+            # seeds are independent: one process per seed. "spawn" keeps the workers clear of the
+            # parent's threads; results come back in seed order.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [
+                    pool.submit(
+                        build_instance, scale, seed, program=program, k=k, candidate_source=source
+                    )
+                    for seed in seed_list
+                ]
+                for future in futures:
+                    instances.append(future.result())
+                    progress.advance(building)
         running = progress.add_task("running mechanisms", total=len(seed_list) * len(SETTINGS))
         result = run_benchmark(
             instances, time_limit=time_limit, progress=lambda _label: progress.advance(running)
