@@ -106,8 +106,10 @@ def candidates(
 
     if program is ProgramChoice.training:
         raise MatcherError(
-            "candidates for training sessions are not available yet: the ranker predicts "
-            "placements in posts; use --program welfare|grassroots|internship|vacancies"
+            "candidates for training sessions are not produced here: the ranker predicts "
+            "placements in posts, and sessions are scored by the training allocation "
+            "(matcher.training.scoring.score_training); use --program "
+            "welfare|grassroots|internship|public_service|vacancies"
         )
     ranker, card = load_model(model or DEFAULT_MODEL_PATH)
     name = "vacancy" if program is ProgramChoice.vacancies else program.value
