@@ -202,7 +202,8 @@ def serial_dictatorship(
         not under any city cap.
     city_cap : pd.Series, optional
         Most placements per city (integer >= 0), indexed by city. A seeker skips posts whose city
-        cap is used up. Cities not in it are uncapped.
+        cap is used up. Cities not in it are uncapped. Cities are matched by their text, so
+        ``2101`` and ``"2101"`` are the same city.
 
     Returns
     -------
@@ -678,8 +679,22 @@ def _encode_cities(post_city: pd.Series | None, city_cap: pd.Series, market: _Ma
     if problems:
         raise DataValidationError(problems)
     n_posts = len(market.post_ids)
+    # Cities are matched by their text, as the problem object does: a post table read with
+    # integer city codes and a caps table with string ones must not silently drop every cap.
     city_of_post = post_city.reindex(market.post_ids)
-    city_code = pd.Index(city_cap.index).get_indexer(pd.Index(city_of_post)).astype(np.int64)
+    city_text = pd.Index([None if pd.isna(c) else str(c) for c in city_of_post], dtype=object)
+    capped_text = pd.Index([str(c) for c in city_cap.index], dtype=object)
+    if not capped_text.is_unique:
+        raise DataValidationError(
+            _bad_rows(
+                "city_caps",
+                "city",
+                capped_text.duplicated(),
+                city_cap.index.to_numpy(),
+                "duplicate id",
+            )
+        )
+    city_code = capped_text.get_indexer(city_text).astype(np.int64)
     n_cities = len(city_cap)
     # Posts outside every capped city each form a unit of their own with no cap of its own.
     own_unit = n_cities + np.arange(n_posts, dtype=np.int64)

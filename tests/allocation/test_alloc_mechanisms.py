@@ -276,6 +276,19 @@ def test_serial_dictatorship_skips_posts_of_a_city_whose_cap_is_used_up() -> Non
     assert _pairs(result) == {"s1": "A", "s2": "C"}
 
 
+def test_city_codes_match_by_text() -> None:
+    # Posts read with integer city codes, caps with string ones: the cap still applies.
+    candidates = _candidates([("s1", "A", 1.0), ("s2", "B", 1.0)])
+    result = serial_dictatorship(
+        candidates,
+        _series({"A": 1, "B": 1}),
+        _series({"s1": 0, "s2": 1}),
+        post_city=_series({"A": 2101, "B": 2101}),
+        city_cap=_series({"2101": 1}),
+    )
+    assert _pairs(result) == {"s1": "A"}
+
+
 def test_a_later_higher_seeker_displaces_the_worst_holder_of_a_full_city() -> None:
     # City X (posts A with 2 places, B with 1) is capped at 2. Round 1: s1 and s3 fill A and so
     # X; s2 loses C to s0. Round 2: s2 asks for B; X prefers s2 to s3, so s3 is out: the city's
