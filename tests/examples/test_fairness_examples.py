@@ -200,4 +200,4 @@ def test_disproportionality_and_alabama_by_hand() -> None:
     assert methods.loc["hamilton", "quota_violations"] == 0
     # Posts per 10,000 eligible for C under Hamilton: 2 * 10,000 / 2.
     assert cities.loc["C", "posts_per_10k_hamilton"] == pytest.approx(10_000)
-    assert np.isfinite(methods.loc["webster", "gallagher"])
+    assert np.isfinite(audit.methods["gallagher"].to_numpy(dtype=float)).all()

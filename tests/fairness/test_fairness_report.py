@@ -58,10 +58,10 @@ def _instance(seed: int) -> Instance:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     result = run_benchmark([_instance(0), _instance(1)])
-    files = report_files(result, command="test")
+    report = report_files(result, command="test")
     directory = tmp_path_factory.mktemp("report")
-    write_files(files, directory)
-    return directory, files
+    write_files(report, directory)
+    return directory, dict(report)
 
 
 def test_html_is_self_contained_and_embeds_every_chart(
@@ -122,10 +122,10 @@ def test_empty_groups_are_kept_with_no_rate() -> None:
             "placed": [4, 0],
         }
     )
-    table = group_rates_with_ci(groups, samples=500).set_index("group")
-    assert table.loc["1", "placement_rate"] == 0.4
-    assert table.loc["1", "ci_low"] <= 0.4 <= table.loc["1", "ci_high"]
-    assert np.isnan(table.loc["2", "placement_rate"]) and bool(table.loc["2", "small"])
+    rows = group_rates_with_ci(groups, samples=500).set_index("group").to_dict(orient="index")
+    assert rows["1"]["placement_rate"] == 0.4
+    assert rows["1"]["ci_low"] <= 0.4 <= rows["1"]["ci_high"]
+    assert np.isnan(rows["2"]["placement_rate"]) and bool(rows["2"]["small"])
 
 
 def _summary(stable_price: float, stable_envy: float) -> pd.DataFrame:
