@@ -24,7 +24,7 @@ from matcher.training.checker import TrainingCheckError, check_training_allocati
 from matcher.training.payments import payment_schedule
 from matcher.training.rules import BudgetRules, load_budget_rules
 from matcher.training.scoring import GAIN_SCALE, TrainingCandidates, score_training
-from matcher.training.solver import DEFAULT_TIME_LIMIT, TrainingFloor, solve_training
+from matcher.training.solver import DEFAULT_TIME_LIMIT, Engine, TrainingFloor, solve_training
 
 PLACEMENT_COLUMNS: tuple[str, ...] = (
     "seeker_id", "session_id", "base_id", "specialty", "kind", "start_date", "subsidy_yuan",
@@ -145,6 +145,8 @@ def allocate_training(
     time_limit: float = DEFAULT_TIME_LIMIT,
     rules: BudgetRules | None = None,
     eligibility: pd.DataFrame | None = None,
+    interest: pd.DataFrame | None = None,
+    engine: Engine = "highs",
     check: bool = True,
 ) -> TrainingAllocation:
     """Place a city's seekers in training sessions within its subsidy budget, exactly optimally.
@@ -169,6 +171,10 @@ def allocate_training(
         Money rules; ``data/policies/training_budget.toml`` by default.
     eligibility : DataFrame, optional
         Precomputed training eligibility; evaluated from ``training.toml`` when None.
+    interest : DataFrame, optional
+        Precomputed :func:`matcher.training.scoring.seeker_interest` (for runs over many cities).
+    engine : {"highs", "cp-sat"}
+        Exact solver of the reduced problem (see :func:`matcher.training.solver.solve_training`).
     check : bool
         Run the independent checker (raises :class:`TrainingCheckError` on a violation).
 
@@ -202,6 +208,7 @@ def allocate_training(
         rules,
         top_k=top_k,
         keep_kinds_for_groups=keep_kinds,
+        interest=interest,
     )
     result = solve_training(
         candidates.arcs,
@@ -210,6 +217,7 @@ def allocate_training(
         budget_yuan,
         floors,
         time_limit=time_limit,
+        engine=engine,
     )
     chosen = candidates.arcs.iloc[result.chosen].reset_index(drop=True)
     session_ids = _assign_sessions(candidates, chosen)
@@ -277,6 +285,10 @@ def allocate_training(
         "expected_gain": result.objective / GAIN_SCALE,
         "objective_units": result.objective,
         "status": result.status,
+        "bound_units": result.bound,
+        "gap_units": result.gap,
+        "core_arcs": result.core_arcs,
+        "engine": result.engine,
         "solve_seconds": round(result.seconds, 3),
         "total_seconds": round(time.perf_counter() - started, 3),
     }

@@ -56,9 +56,26 @@ def check_training_allocation(
     (``(group, kind or None, minimum)``).
     """
     violations: list[str] = []
-    session_rows = {str(r["session_id"]): r for r in sessions.to_dict("records")}
-    seeker_rows = {str(r["seeker_id"]): r for r in seekers.to_dict("records")}
-    elig_rows = {str(r["seeker_id"]): r for r in eligibility.to_dict("records")}
+    placed_seekers = set(placements["seeker_id"].astype(str))
+    placed_sessions = set(placements["session_id"].astype(str))
+
+    def rows(frame: pd.DataFrame, key: str, wanted: set[str], columns: list[str]) -> dict:
+        # Only the rows the placements name, and only the columns checked: fast at any size.
+        picked = frame.loc[frame[key].astype(str).isin(wanted), columns]
+        return {str(r[key]): r for r in picked.to_dict("records")}
+
+    session_rows = rows(
+        sessions,
+        "session_id",
+        placed_sessions,
+        ["session_id", "kind", "city", "district", "hours", "subsidy_per_hour", "capacity"],
+    )
+    seeker_rows = rows(
+        seekers, "seeker_id", placed_seekers, ["seeker_id", "city", "district", "returning_migrant"]
+    )
+    elig_rows = rows(
+        eligibility, "seeker_id", placed_seekers, ["seeker_id", "eligible", "kinds", "groups"]
+    )
 
     counts = Counter(str(s) for s in placements["seeker_id"])
     violations += [f"seeker {s} placed {n} times" for s, n in counts.items() if n > 1]

@@ -1,9 +1,9 @@
 """Score seekers against training sessions: interest, eligibility per kind, distance and labour
 demand, combined into an expected employment gain per arc.
 
-Interest reuses the vacancy scoring layer (:mod:`matcher.scoring.features`): each specialty is
-scored as if it were a post whose title is the specialty's name, whose occupation is its CSCO
-code and whose wanted skills are the skills it teaches.
+Interest reuses the vacancy scoring layer (:mod:`matcher.scoring`): desired titles normalised
+and mapped to CSCO codes, skill bit sets, rapidfuzz similarity and shared CSCO depth, against
+each specialty's name, occupation and taught skills.
 
 Sessions that are interchangeable for every seeker — same specialty, kind, district and subsidy —
 form one *class*; the optimiser works on classes (an exact reduction: any seeker's gain and cost
@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from matcher import reference
 from matcher.errors import DataValidationError, Problem
@@ -25,10 +26,12 @@ from matcher.reference import education_rank
 from matcher.scoring.features import (
     _district_distance,
     _haversine_km,
-    pair_features,
-    prepare_posts,
+    code_to_int,
+    occupation_depth,
     prepare_seekers,
+    skill_index,
 )
+from matcher.scoring.normalize import normalize_title
 from matcher.training.demand import labour_demand
 from matcher.training.rules import BudgetRules
 from matcher.training.subsidy import subsidy_per_trainee
@@ -102,57 +105,93 @@ def _specialties(sessions: pd.DataFrame) -> pd.DataFrame:
     return catalogue
 
 
+def seeker_interest(
+    seekers: pd.DataFrame, reference_date: date, specialties: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Interest (0-1) of every seeker in every specialty of the catalogue.
+
+    Computed once, it can be passed to :func:`score_training` for every city (the costly part,
+    mapping desired titles to occupations, then runs once for the whole province).
+
+    Returns
+    -------
+    DataFrame
+        Index ``seeker_id``, one column per specialty.
+    """
+    table = reference.training_catalogue() if specialties is None else specialties
+    values = _interest(seekers, table, reference_date)
+    return pd.DataFrame(
+        values,
+        index=pd.Index(seekers["seeker_id"].astype(str).to_numpy(), name="seeker_id"),
+        columns=table["specialty"].astype(str).to_numpy(),
+    )
+
+
 def _interest(seekers: pd.DataFrame, specialties: pd.DataFrame, reference_date: date) -> FloatArray:
-    """Interest of every seeker in every specialty (seekers × specialties, 0-1)."""
-    if len(seekers) == 0 or len(specialties) == 0:
-        return np.zeros((len(seekers), len(specialties)))
-    pseudo_posts = pd.DataFrame(
-        {
-            "post_id": specialties["specialty"].astype(str).to_numpy(),
-            "title": specialties["name"].astype(str).to_numpy(),
-            "post_type": pd.array([None] * len(specialties), dtype="string"),
-            "occupation_code": specialties["occupation_code"].astype(str).to_numpy(),
-            "city": "",
-            "district": "",
-            "area": "urban_community",
-            "min_education": specialties["min_education"].astype(str).to_numpy(),
-            "min_age": np.nan,
-            "max_age": np.nan,
-            "wanted_skills": specialties["skills"].astype(str).to_numpy(),
-            "wage": 0.0,
-        }
-    )
-    prepared_seekers = prepare_seekers(seekers, reference_date)
-    prepared_posts = prepare_posts(pseudo_posts)
+    """Interest of every seeker in every specialty (seekers × specialties, 0-1).
+
+    Built from the scoring layer's pieces: normalised desired titles mapped to CSCO codes
+    (:func:`prepare_seekers`), skill bit sets, rapidfuzz similarities and the shared CSCO depth.
+    String similarities are computed once per (distinct title, specialty), never per seeker.
+    """
     n_seekers, n_specialties = len(seekers), len(specialties)
-    seeker_index = np.repeat(np.arange(n_seekers, dtype=np.int64), n_specialties)
-    post_index = np.tile(np.arange(n_specialties, dtype=np.int64), n_seekers)
-    features = pair_features(prepared_seekers, prepared_posts, seeker_index, post_index)
-    # Wanting the trade: the best of the title similarities and the shared CSCO depth.
-    title_fit = np.fmax(
-        features["title_token_set"].to_numpy(dtype=float), features["type_partial"].to_numpy(float)
+    if n_seekers == 0 or n_specialties == 0:
+        return np.zeros((n_seekers, n_specialties))
+    prepared = prepare_seekers(seekers, reference_date)
+    occupation_names = dict(
+        zip(reference.occupations()["code"], reference.occupations()["name"], strict=True)
     )
-    title_fit = np.nan_to_num(title_fit / 100.0, nan=0.0)
-    depth_fit = np.nan_to_num(features["occupation_depth"].to_numpy(dtype=float) / 4.0, nan=0.0)
+    spec_names = [normalize_title(n) for n in specialties["name"].astype(str)]
+    spec_occupations = [
+        normalize_title(occupation_names.get(str(c), "")) for c in specialties["occupation_code"]
+    ]
+    spec_codes = np.asarray(
+        [code_to_int(str(c)) for c in specialties["occupation_code"]], dtype=np.int64
+    )
+    # Wanting the trade: best of the title similarities and the shared CSCO depth, per title.
+    title_fit = np.zeros((n_seekers, n_specialties))
+    if prepared.titles:
+        titles = list(prepared.titles)
+        by_name = process.cdist(titles, spec_names, scorer=fuzz.partial_ratio, workers=-1)
+        by_occupation = process.cdist(
+            titles, spec_occupations, scorer=fuzz.partial_ratio, workers=-1
+        )
+        n_titles = len(titles)
+        depth = occupation_depth(
+            np.repeat(prepared.title_code, n_specialties), np.tile(spec_codes, n_titles)
+        ).reshape(n_titles, n_specialties)
+        per_title = np.maximum(
+            np.maximum(by_name, by_occupation) / 100.0, np.nan_to_num(depth / 4.0, nan=0.0)
+        )
+        counts = np.diff(prepared.title_start)
+        has_titles = counts > 0
+        rows = per_title[prepared.title_id]
+        title_fit[has_titles] = np.maximum.reduceat(rows, prepared.title_start[:-1][has_titles])
     # Background: the share of the taught skills the seeker already names.
-    skill_fit = np.nan_to_num(features["skill_share"].to_numpy(dtype=float), nan=0.0)
-    interest = 0.6 * np.maximum(title_fit, depth_fit) + 0.4 * skill_fit
-    return np.clip(interest, 0.0, 1.0).reshape(n_seekers, n_specialties)
+    spec_bits, spec_counts, _ = skill_index().bits(specialties["skills"])
+    held = np.zeros((n_seekers, n_specialties))
+    for word in range(spec_bits.shape[1]):
+        held += np.bitwise_count(prepared.skill_bits[:, word, None] & spec_bits[None, :, word])
+    skill_fit = held / np.maximum(spec_counts, 1)[None, :]
+    interest = 0.6 * title_fit + 0.4 * skill_fit
+    return np.clip(interest, 0.0, 1.0)
 
 
 def _district_km(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) -> FloatArray:
-    """Distance between district centres, left × right (0 within a district)."""
+    """Distance between district centres, left × right (0 within a district); computed once per
+    distinct pair of districts."""
     position, lon, lat = _district_distance()
-    lp = np.asarray([position.get(str(d), -1) for d in left], dtype=np.int64)
-    rp = np.asarray([position.get(str(d), -1) for d in right], dtype=np.int64)
-    distance = np.zeros((len(left), len(right)))
+    left_codes, left_unique = pd.factorize(pd.Series(left, dtype="string"))
+    right_codes, right_unique = pd.factorize(pd.Series(right, dtype="string"))
+    lp = np.asarray([position.get(str(d), -1) for d in left_unique], dtype=np.int64)
+    rp = np.asarray([position.get(str(d), -1) for d in right_unique], dtype=np.int64)
+    table = np.zeros((len(lp), len(rp)))
     known = (lp[:, None] >= 0) & (rp[None, :] >= 0)
     li, ri = np.nonzero(known)
-    distance[li, ri] = _haversine_km(lon[lp[li]], lat[lp[li]], lon[rp[ri]], lat[rp[ri]])
-    distance[
-        np.asarray(left, dtype=object)[:, None] == np.asarray(right, dtype=object)[None, :]
-    ] = 0
-    return distance
+    table[li, ri] = _haversine_km(lon[lp[li]], lat[lp[li]], lon[rp[ri]], lat[rp[ri]])
+    same = np.asarray(left_unique, dtype=object)[:, None] == np.asarray(right_unique, dtype=object)
+    table[same] = 0.0
+    return table[np.asarray(left_codes)[:, None], np.asarray(right_codes)[None, :]]
 
 
 def expected_gain(interest: FloatArray, demand: FloatArray, distance_km: FloatArray) -> FloatArray:
@@ -176,6 +215,7 @@ def score_training(
     *,
     top_k: int | None = None,
     keep_kinds_for_groups: dict[str, set[str]] | None = None,
+    interest: pd.DataFrame | None = None,
 ) -> TrainingCandidates:
     """Candidate arcs (seeker, session class) for one city with gain, subsidy and allowances.
 
@@ -199,6 +239,8 @@ def score_training(
     keep_kinds_for_groups : dict, optional
         group id → kinds: arcs of these kinds are kept for the group's members whatever
         ``top_k`` says, so floors are not made infeasible by the cut.
+    interest : DataFrame, optional
+        Precomputed :func:`seeker_interest` (covering the city's seekers and specialties).
 
     Returns
     -------
@@ -245,12 +287,18 @@ def score_training(
     spec_position = {s: i for i, s in enumerate(specialties["specialty"].tolist())}
     class_spec = np.asarray([spec_position[s] for s in classes["specialty"]], dtype=np.int64)
     class_demand = demand["labour_demand"].to_numpy(dtype=float)[class_spec]
-    interest = _interest(city_seekers, specialties, reference_date)[:, class_spec]
+    if interest is None:
+        city_interest = _interest(city_seekers, specialties, reference_date)
+    else:
+        city_interest = interest.reindex(
+            index=city_seekers["seeker_id"].astype(str), columns=specialties["specialty"]
+        ).to_numpy(dtype=float)
+    interest_matrix = city_interest[:, class_spec]
     distance = _district_km(
         city_seekers["district"].astype(str).to_numpy(dtype=object),
         classes["district"].to_numpy(dtype=object),
     )
-    gain = expected_gain(interest, class_demand[None, :], distance)
+    gain = expected_gain(interest_matrix, class_demand[None, :], distance)
 
     # Hard filters: the kind is open to the seeker; education reaches the specialty's minimum;
     # remote stations serve their township's catchment (the seeker's own district).
@@ -317,7 +365,7 @@ def score_training(
             "subsidy_yuan": class_subsidy[class_pos],
             "allowance_yuan": allowance,
             "cost_yuan": class_subsidy[class_pos] + allowance,
-            "interest": interest[seeker_pos, class_pos],
+            "interest": interest_matrix[seeker_pos, class_pos],
             "labour_demand": class_demand[class_pos],
             "distance_km": distance[seeker_pos, class_pos],
         }
