@@ -64,7 +64,7 @@ def bench_run(workdir: Path) -> None:
     results = {}
     cpu: dict[str, float] = {}
     for method in ("capped", "topk"):
-        config = RunConfig(method=method)  # type: ignore[arg-type]
+        config = RunConfig(method=method)
         before = _cpu_seconds()
         with timed() as wall:
             outcome = run_week(engine, "2101", "2009-W12", config)
