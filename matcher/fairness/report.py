@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,18 @@ def _number(value: float, digits: int = 5) -> str:
     return f"{value:.{digits}g}"
 
 
+def _count(value: float) -> str:
+    """A count, or a mean of counts over seeds, as a whole number."""
+    return "n/a" if value is None or not math.isfinite(value) else f"{round(value):,}"
+
+
+def _code(text: str) -> Any:
+    """Escape text for HTML and show `backticked` names as code."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 def _spread(value: float) -> str:
     """A standard deviation: two significant digits, whole numbers with separators when large."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
@@ -174,6 +187,8 @@ def _environment() -> Any:
     )
     environment.filters["percent"] = _percent
     environment.filters["number"] = _number
+    environment.filters["count"] = _count
+    environment.filters["code"] = _code
     return environment
 
 
