@@ -335,6 +335,11 @@ def solve_training(
     if incumbent is not None and lower is not None and value < lower:
         # A time-limited solve may stop before reaching the greedy value: keep the better one.
         chosen, value = np.flatnonzero(incumbent).astype(np.int64), lower
+    elif value == 0 and not optimal and incumbent is None and any(k > 0 for _, k in sub_floors):
+        raise MatcherError(
+            f"no allocation meeting the floors was found within {time_limit:g} s; "
+            "raise --time-limit"
+        )
     bound = value if optimal else max(value, min(upper, solver_bound))
     return SolveResult(
         chosen=chosen,
@@ -371,13 +376,10 @@ def _solve_highs(
         bounds=Bounds(0, 1),
         options={"mip_rel_gap": 0.0, "time_limit": time_limit, "presolve": True},
     )
-    if result.status == 2 or result.x is None:
-        if result.status == 2:
-            return None, False, 0
-        raise MatcherError(
-            f"HiGHS found no training allocation within {time_limit:g} s ({result.message}); "
-            "raise --time-limit or lower --top-k"
-        )
+    if result.status == 2:
+        return None, False, 0
+    if result.x is None:  # out of time before a first solution: the caller keeps its incumbent
+        return np.zeros(len(arcs), dtype=bool), False, upper
     values = np.asarray(result.x) > 0.5
     dual = getattr(result, "mip_dual_bound", None)
     solver_bound = math.floor(-float(dual) + 1e-6) if dual is not None else upper
@@ -411,11 +413,8 @@ def _solve_cp_sat(
     # read results
     if status == cp_model.INFEASIBLE:
         return None, False, 0
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise MatcherError(
-            f"CP-SAT found no training allocation within {time_limit:g} s "
-            f"(status {solver.status_name(status)}); raise --time-limit or lower --top-k"
-        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before a solution
+        return np.zeros(len(arcs), dtype=bool), False, upper
     values = np.fromiter((solver.boolean_value(v) for v in x), dtype=bool, count=len(x))
     bound = math.floor(solver.best_objective_bound + 1e-6)
     return values, status == cp_model.OPTIMAL, bound
@@ -445,8 +444,12 @@ def _floor_shortfalls(
                     floor.label,
                     floor.minimum,
                     reachable,
-                    f"{candidates} eligible seeker(s) with a matching session; "
-                    "capacities and the budget limit the rest",
+                    (
+                        f"only {candidates} eligible seeker(s) have a session that counts"
+                        if candidates < floor.minimum
+                        else f"{candidates} eligible seeker(s) have a session that counts; "
+                        "session capacities and the budget allow no more"
+                    ),
                 )
             )
     if not shortfalls:
