@@ -31,6 +31,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "matcher.cli.generate",
     "matcher.cli.fairness",
     "matcher.cli.service",
+    "matcher.cli.training",
 )
 
 err_console = Console(stderr=True)
