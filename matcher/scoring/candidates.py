@@ -38,6 +38,7 @@ CandidateProgram = Literal["welfare", "grassroots", "internship", "public_servic
 # Programs whose seekers must pass an eligibility policy (data/policies/<program>.toml).
 PROGRAMS_WITH_POLICY: tuple[str, ...] = ("welfare", "grassroots", "internship")
 DEFAULT_K = 50
+_SCORE_ROWS = 500_000
 
 
 class PairScorer(Protocol):
@@ -66,7 +67,8 @@ class Candidates:
 
     ``pairs`` has ``seeker`` and ``post`` (row numbers into ``seekers`` / ``posts``),
     ``similarity`` (the retrieval score), ``score`` (calibrated probability, or the similarity
-    when no model was given) and the :data:`FEATURE_NAMES` columns.
+    when no model was given), ``rank`` (1 = best of the seeker) and the :data:`FEATURE_NAMES`
+    columns; ordered by city block, then seeker, then rank.
     """
 
     pairs: pd.DataFrame
@@ -169,7 +171,10 @@ def generate_candidates(
     scorer = TitleScorer(seeker_side, post_side)
     started = spent("prepare", started)
 
-    parts: list[pd.DataFrame] = []
+    columns: dict[str, list[npt.NDArray[np.generic]]] = {
+        name: []
+        for name in ("seeker", "post", "similarity", "score", "rank", *FEATURE_NAMES, BEST_TITLE)
+    }
     for city in sorted(set(seeker_side.city[eligible].tolist()) & set(post_side.city.tolist())):
         seeker_rows = np.flatnonzero(eligible & (seeker_side.city == city)).astype(np.int64)
         post_rows = np.flatnonzero(post_side.city == city).astype(np.int64)
@@ -207,31 +212,45 @@ def generate_candidates(
         features = pair_features(
             seeker_side, post_side, seeker_index, post_index, title_scorer=scorer
         )
-        features.insert(0, "similarity", top.score)
-        features.insert(0, "post", post_index)
-        features.insert(0, "seeker", seeker_index)
-        parts.append(features)
         started = spent("features", started)
+        score = np.empty(len(features), dtype=np.float64)
+        for low in range(0, len(features), _SCORE_ROWS):
+            # Scored in slices: the model converts its input to float64, and 15 million rows
+            # at once would cost gigabytes for nothing.
+            block = features.iloc[low : low + _SCORE_ROWS]
+            score[low : low + len(block)] = (
+                model.score_pairs(block.loc[:, list(FEATURE_NAMES)])
+                if model is not None
+                else top.score[low : low + len(block)]
+            )
+        score = np.round(score, 6)
+        started = spent("score", started)
+        # Best first within each seeker; ties by post order so the output is deterministic.
+        order = np.lexsort((post_index, -score, seeker_index))
+        sorted_seekers = seeker_index[order]
+        first = np.r_[0, np.flatnonzero(np.diff(sorted_seekers)) + 1]
+        sizes = np.diff(np.r_[first, sorted_seekers.size])
+        rank = np.arange(sorted_seekers.size) - np.repeat(first, sizes) + 1
+        columns["seeker"].append(sorted_seekers)
+        columns["post"].append(post_index[order])
+        columns["similarity"].append(top.score[order])
+        columns["score"].append(score[order])
+        columns["rank"].append(rank.astype(np.int32))
+        for name in (*FEATURE_NAMES, BEST_TITLE):
+            columns[name].append(features[name].to_numpy()[order])
+        del features
+        started = spent("sort", started)
 
-    pairs = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(
-            columns=["seeker", "post", "similarity", *FEATURE_NAMES, BEST_TITLE]
-        ).astype({"seeker": np.int64, "post": np.int64})
-    )
-    if model is not None and len(pairs):
-        score = model.score_pairs(pairs.loc[:, list(FEATURE_NAMES)])
-    else:
-        score = pairs["similarity"].to_numpy(dtype=np.float64)
-    pairs.insert(3, "score", np.round(score, 6))
-    started = spent("score", started)
-    # Best first within each seeker; ties by post order so the output is deterministic.
-    pairs = pairs.sort_values(
-        ["seeker", "score", "post"], ascending=[True, False, True], kind="stable"
-    ).reset_index(drop=True)
-    pairs.insert(4, "rank", pairs.groupby("seeker").cumcount().to_numpy() + 1)
-    spent("sort", started)
+    empty_types = {"seeker": np.int64, "post": np.int64, "rank": np.int32, BEST_TITLE: np.int64}
+    merged: dict[str, npt.NDArray[np.generic]] = {}
+    for name in list(columns):
+        # One column at a time, releasing its parts, so peak memory is one copy plus a column.
+        parts = columns.pop(name)
+        merged[name] = (
+            np.concatenate(parts) if parts else np.empty(0, dtype=empty_types.get(name, np.float32))
+        )
+        del parts
+    pairs = pd.DataFrame(merged, copy=False)
     summary.pairs = len(pairs)
     summary.seekers_with_candidates = int(pairs["seeker"].nunique())
     return Candidates(pairs, seeker_side, post_side, summary)
