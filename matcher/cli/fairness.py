@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
@@ -178,9 +178,11 @@ def bench_fairness_command(
     candidates: Annotated[
         str,
         typer.Option(
-            "--candidates", help="scoring (title similarity, the default) | random (fallback)"
+            "--candidates",
+            help="ranker (shipped model's P(hired & kept), the default) | scoring (title "
+            "similarity) | random (fallback)",
         ),
-    ] = "scoring",
+    ] = "ranker",
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
     ] = 60.0,
@@ -204,12 +206,12 @@ def bench_fairness_command(
         raise typer.BadParameter(
             f"must be one of {', '.join(SCALE_NAMES)}; got {scale!r}", param_hint="--scale"
         )
-    if candidates not in ("scoring", "random"):
+    if candidates not in ("ranker", "scoring", "random"):
         raise typer.BadParameter(
-            f"must be scoring or random; got {candidates!r}", param_hint="--candidates"
+            f"must be ranker, scoring or random; got {candidates!r}", param_hint="--candidates"
         )
     seed_list = _parse_seeds(seeds)
-    source: CandidateSource = "scoring" if candidates == "scoring" else "random"
+    source = cast(CandidateSource, candidates)  # checked just above
     instances = []
     with Progress(console=err_console, transient=True) as progress:
         building = progress.add_task("building instances", total=len(seed_list))

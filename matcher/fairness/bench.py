@@ -28,7 +28,7 @@ from matcher.allocation.result import MECHANISMS, Mechanism
 from matcher.errors import InfeasibleError, MatcherError
 from matcher.fairness.metrics import FairnessMeasures, chosen_arcs, measure_allocation
 
-CandidateSource = Literal["scoring", "random"]
+CandidateSource = Literal["ranker", "scoring", "random"]
 #: Candidate posts kept per seeker.
 DEFAULT_K = 20
 #: The tier whose placement rate the frontier chart and the summary follow.
@@ -142,6 +142,21 @@ def _random_candidates(
     return pd.concat(parts, ignore_index=True)
 
 
+def _shipped_ranker() -> tuple[Any, str]:
+    """The shipped ranking model and a label saying what scored the pairs; ``None`` (title
+    similarity) when the model is missing or does not fit these libraries."""
+    from matcher.errors import ModelCompatibilityError
+    from matcher.ranking.persist import DEFAULT_MODEL_PATH, load_model
+
+    try:
+        model, card = load_model(DEFAULT_MODEL_PATH)
+    except ModelCompatibilityError as error:
+        return None, f"scoring (title similarity; ranker unavailable: {error})"
+    created = str(card.get("created", ""))
+    data = str(card.get("training_data", {}).get("sha256", ""))[:12]
+    return model, f"ranker ({DEFAULT_MODEL_PATH.name}, created {created}, trained on {data})"
+
+
 def build_instance(
     scale: str = "small",
     seed: int = 0,
@@ -162,9 +177,11 @@ def build_instance(
         Program whose open posts are allocated and whose policy decides eligibility and tiers.
     k : int
         Candidate posts per seeker.
-    candidate_source : {"scoring", "random"}
-        ``scoring``: top-``k`` pairs of :func:`matcher.scoring.candidates.generate_candidates`
-        (score = title similarity, no trained model needed); ``random``: the fallback of
+    candidate_source : {"ranker", "scoring", "random"}
+        ``ranker``: top-``k`` pairs of :func:`matcher.scoring.candidates.generate_candidates`
+        scored by the shipped ranking model (calibrated P(hired and kept): the predicted match
+        value), falling back to title similarity when the model cannot be loaded; ``scoring``:
+        the same pairs scored by title similarity; ``random``: the fallback of
         :func:`_random_candidates`.
 
     Returns
@@ -214,11 +231,15 @@ def build_instance(
             "city": open_posts["city"].astype(str),
         }
     )
-    if candidate_source == "scoring":
+    source_label: str = candidate_source
+    if candidate_source in ("ranker", "scoring"):
         from matcher.scoring.candidates import generate_candidates
 
+        model = None
+        if candidate_source == "ranker":
+            model, source_label = _shipped_ranker()
         found = generate_candidates(
-            people, open_posts, province.reference_date, k=k, eligibility=eligibility
+            people, open_posts, province.reference_date, k=k, eligibility=eligibility, model=model
         )
         pairs = found.pairs
         candidates = pd.DataFrame(
@@ -232,8 +253,8 @@ def build_instance(
         candidates = _random_candidates(seekers, posts, k, rng)
     else:
         raise MatcherError(
-            "The 'candidate_source' parameter of build_instance must be 'scoring' or 'random'. "
-            f"Got {candidate_source!r} instead."
+            "The 'candidate_source' parameter of build_instance must be 'ranker', 'scoring' or "
+            f"'random'. Got {candidate_source!r} instead."
         )
     post_cities = sorted(set(posts["city"]))
     counts = seekers["city"].value_counts()
@@ -246,7 +267,7 @@ def build_instance(
         posts=posts,
         candidates=candidates,
         need=need,
-        candidate_source=candidate_source,
+        candidate_source=source_label,
         build_seconds=time.perf_counter() - start,
     )
 
