@@ -8,18 +8,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from matcher.eligibility import evaluate_eligibility
 from matcher.io.atomic import write_table
 from matcher.io.load import Dataset, load_dataset
+from matcher.pipeline import ProgramRun, run_program
 from matcher.policy import load_policy
 from matcher.summary import eligible_counts, posts_by_program_and_city, seekers_by_city_and_group
 
 DEFAULT_SCALE = "small"
 DEFAULT_SEED = 7
 PROGRAMS_EVALUATED: tuple[str, ...] = ("welfare", "grassroots", "internship", "training")
+# Programs whose posts the province issues as city quotas under priority tiers: allocated with
+# the lexicographic mechanism (most tier-1 placements first, then tier 2, …, then value).
+# The zero-employment family guarantee (三十九) is applied to welfare posts, the program for the
+# hard-to-employ; grassroots posts follow their tiers (poor-family graduates first).
+PROGRAMS_ALLOCATED: dict[str, bool] = {"welfare": True, "grassroots": False}
+DEMO_MECHANISM = "lexicographic"
 
 
 @dataclass
@@ -32,7 +40,21 @@ class DemoResult:
     seekers_by_city_and_group: pd.DataFrame
     posts_by_program_and_city: pd.DataFrame
     eligible_counts: pd.DataFrame
+    allocations: dict[str, ProgramRun] = field(default_factory=dict)
+    model_note: str = ""
     files: list[Path] = field(default_factory=list)
+
+
+def _shipped_model() -> tuple[Any, str]:
+    """The shipped ranking model, or None with the reason when it cannot be used here."""
+    from matcher.errors import ModelCompatibilityError
+    from matcher.ranking.persist import load_model
+
+    try:
+        model, card = load_model()
+    except ModelCompatibilityError as error:
+        return None, f"scores are title similarities: {error}"
+    return model, f"scores from the shipped ranking model ({card.get('version', 'unversioned')})"
 
 
 def run_demo(
@@ -42,8 +64,9 @@ def run_demo(
     seed: int = DEFAULT_SEED,
     step: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Generate the default synthetic province into ``out/data``, validate it, and evaluate
-    eligibility for every program, writing ``out/eligibility_<program>.csv``.
+    """Generate the default synthetic province into ``out/data``, validate it, evaluate eligibility
+    for every program and allocate the welfare and grassroots posts under city quotas, writing
+    ``out/eligibility_<program>.csv``, ``allocation_*.csv``, ``unplaced_*.csv``, ``quotas_*.csv``.
 
     Parameters
     ----------
@@ -76,8 +99,27 @@ def run_demo(
         write_table(results[program], path)
         files.append(path)
 
+    model, model_note = _shipped_model()
+    allocations: dict[str, ProgramRun] = {}
+    for program, families in PROGRAMS_ALLOCATED.items():
+        announce(f"allocating {program} posts (quotas, candidates, {DEMO_MECHANISM})")
+        run = run_program(
+            dataset, program, mechanism=DEMO_MECHANISM, model=model, families=families
+        )
+        allocations[program] = run
+        for name, frame in (
+            ("allocation", run.allocation.assignments),
+            ("unplaced", run.allocation.unplaced),
+            ("quotas", run.quotas),
+        ):
+            path = out / f"{name}_{program}.csv"
+            write_table(frame, path)
+            files.append(path)
+
     return DemoResult(
         data_dir=data_dir,
+        allocations=allocations,
+        model_note=model_note,
         dataset=dataset,
         eligibility=results,
         seekers_by_city_and_group=seekers_by_city_and_group(

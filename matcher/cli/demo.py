@@ -8,11 +8,21 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.demo import DEFAULT_SCALE, DEFAULT_SEED
+from matcher.reference import city_label
 
 console = Console(width=None if Console().is_terminal else 160)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
 
 
 def frame_table(frame: pd.DataFrame, title: str, *, index_name: str | None = None) -> Table:
@@ -22,7 +32,7 @@ def frame_table(frame: pd.DataFrame, title: str, *, index_name: str | None = Non
     for column in frame.columns:
         table.add_column(str(column), justify="right")
     for label, row in frame.iterrows():
-        cells = [f"{v:,}" if isinstance(v, int | float) else str(v) for v in row.tolist()]
+        cells = [_cell(v) for v in row.tolist()]
         table.add_row(str(label), *cells)
     return table
 
@@ -64,7 +74,23 @@ def demo(
             index_name="program",
         )
     )
-    console.print("Wrote " + ", ".join(str(p) for p in result.files))
+    console.print(result.model_note)
+    for program, run in result.allocations.items():
+        allocation = run.allocation
+        console.print(
+            f"\n[bold]{program}[/]: {allocation.n_placed:,} placed with '{allocation.mechanism}' "
+            f"({allocation.status}), total predicted value {allocation.objective:,.2f}; "
+            f"constraints: {', '.join(allocation.constraints) or 'capacities only'}."
+        )
+        by_city = run.placed_by_city()
+        by_city.index = [city_label(code) for code in by_city.index]
+        console.print(frame_table(by_city.T, f"{program}: city quota and placements"))
+        console.print(frame_table(run.placed_by_tier().T, f"{program}: placements by tier"))
+        reasons = run.unplaced_reasons().rename("eligible seekers").to_frame()
+        console.print(frame_table(reasons, f"{program}: why eligible seekers were not placed"))
+        for note in run.notes:
+            console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    console.print("\nWrote " + ", ".join(str(p) for p in result.files), soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,259 @@
+"""One program's allocation, end to end, from a validated dataset:
+
+eligibility → need per city → city quotas (apportionment) → scored candidates → allocation under
+the quotas, tier priority and the zero-employment family guarantee.
+
+The demo, the weekly runs and the benchmarks call these functions; none rebuilds the glue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matcher import reference
+from matcher.allocation.api import allocate
+from matcher.allocation.result import Allocation
+from matcher.eligibility import evaluate_eligibility
+from matcher.errors import InfeasibleError
+from matcher.io.load import Dataset
+from matcher.policy import load_policy
+from matcher.scoring.candidates import Candidates, PairScorer, generate_candidates
+
+DEFAULT_K = 50
+DEFAULT_QUOTA_METHOD = "webster"
+# Quota ties are broken by the documented lot with this seed, so a run never stops on a tie.
+QUOTA_LOT_SEED = 2009
+
+
+def candidate_pairs(candidates: Candidates) -> pd.DataFrame:
+    """The candidates' pairs keyed by ``seeker_id`` and ``post_id`` (row numbers resolved)."""
+    pairs = candidates.pairs
+    return pairs.assign(
+        seeker_id=np.asarray(candidates.seekers.seeker_id)[pairs["seeker"].to_numpy()].astype(str),
+        post_id=np.asarray(candidates.posts.post_id)[pairs["post"].to_numpy()].astype(str),
+    )
+
+
+def open_program_posts(posts: pd.DataFrame, program: str) -> pd.DataFrame:
+    """The program's open posts with places left."""
+    keep = (posts["program"] == program) & (posts["status"] == "open") & (posts["capacity"] > 0)
+    return posts.loc[keep.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def allocation_seekers(
+    seekers: pd.DataFrame, households: pd.DataFrame, eligibility: pd.DataFrame
+) -> pd.DataFrame:
+    """The allocation's seekers table for the eligible: ``seeker_id``, ``tier``, ``family_id``
+    (the household) and ``zero_employment`` (0/1) — what the allocation engine reads."""
+    eligible = eligibility.loc[eligibility["eligible"].to_numpy(dtype=bool)]
+    people = seekers.set_index("seeker_id").loc[eligible["seeker_id"].to_numpy()]
+    zero = households.set_index("household_id")["zero_employment"]
+    return pd.DataFrame(
+        {
+            "seeker_id": eligible["seeker_id"].astype(str).to_numpy(),
+            "tier": eligible["tier"].astype(int).to_numpy(),
+            "family_id": people["household_id"].astype(str).to_numpy(),
+            "zero_employment": zero.reindex(people["household_id"].to_numpy())
+            .astype("boolean")
+            .fillna(False)
+            .astype(int)
+            .to_numpy(),
+        }
+    )
+
+
+def allocation_posts(posts: pd.DataFrame) -> pd.DataFrame:
+    """The allocation's posts table: ``post_id``, ``capacity``, ``city``."""
+    return pd.DataFrame(
+        {
+            "post_id": posts["post_id"].astype(str).to_numpy(),
+            "capacity": posts["capacity"].astype(int).to_numpy(),
+            "city": posts["city"].astype(str).to_numpy(),
+        }
+    )
+
+
+def city_quotas(
+    eligibility: pd.DataFrame,
+    total: int,
+    *,
+    method: str = DEFAULT_QUOTA_METHOD,
+    tier_weights: dict[int, int] | None = None,
+) -> pd.DataFrame:
+    """Apportion ``total`` places to the 14 cities by need (eligible people, optionally weighted
+    by tier). Returns the explanation frame of :mod:`matcher.quotas` (``region``, ``quota`` …)."""
+    from matcher.quotas.explain import explanation_frame
+    from matcher.quotas.methods import apportion
+    from matcher.quotas.need import need_weights
+
+    weights = need_weights(
+        eligibility, by="city", tier_weights=tier_weights, regions=reference.city_codes()
+    )
+    result = apportion(
+        weights["region"].astype(str).tolist(),
+        [str(w) for w in weights["weight"]],
+        total,
+        method,
+        ties="lot",
+        seed=QUOTA_LOT_SEED,
+    )
+    return explanation_frame(result, compare=False)
+
+
+@dataclass
+class ProgramRun:
+    """Everything one program's allocation produced, for reports and storage."""
+
+    program: str
+    eligibility: pd.DataFrame
+    quotas: pd.DataFrame
+    pairs: pd.DataFrame
+    allocation: Allocation
+    notes: list[str] = field(default_factory=list)
+
+    def placed_by_city(self) -> pd.DataFrame:
+        """Per city: quota, places offered, placed."""
+        placed = self.allocation.assignments.groupby("city").size()
+        table = self.quotas.set_index("region")[["quota"]].rename_axis("city")
+        table["placed"] = placed.reindex(table.index).fillna(0).astype(int)
+        return table
+
+    def placed_by_tier(self) -> pd.DataFrame:
+        """Per tier: eligible, placed, placement rate."""
+        eligible = self.eligibility[self.eligibility["eligible"].to_numpy(dtype=bool)]
+        table = pd.DataFrame({"eligible": eligible.groupby("tier").size()})
+        table["placed"] = (
+            self.allocation.assignments.groupby("tier").size().reindex(table.index).fillna(0)
+        ).astype(int)
+        table["rate"] = (table["placed"] / table["eligible"]).round(3)
+        return table
+
+    def unplaced_reasons(self) -> pd.Series:
+        """How many eligible seekers were left unplaced, by reason."""
+        return self.allocation.unplaced["reason_code"].value_counts()
+
+
+# Each round releases the families the diagnosis named; a few rounds settle it.
+_GUARANTEE_ROUNDS = 5
+
+
+def uncoverable_families(
+    seekers: pd.DataFrame, posts: pd.DataFrame, candidates: pd.DataFrame, **constraints: Any
+) -> set[str]:
+    """Zero-employment families that no allocation can cover under these constraints.
+
+    Whether a family can get a placement depends on capacities, quotas and floors, not on the
+    mechanism's objective, so the optimal flow's exact diagnosis (it names each uncoverable
+    family) answers it for every mechanism.
+    """
+    options = {k: v for k, v in constraints.items() if k in ("city_caps", "tier_floors")}
+    uncovered: set[str] = set()
+    table = seekers
+    for _ in range(_GUARANTEE_ROUNDS):
+        try:
+            allocate(
+                table, posts, candidates, mechanism="optimal", families=True, check=False, **options
+            )
+            return uncovered
+        except InfeasibleError as error:
+            named = {
+                s.subject.removeprefix("family ").split(" ")[0]
+                for s in error.shortfalls
+                if s.constraint == "family_guarantee"
+            }
+            if not named:
+                raise  # a floor, not the guarantee, is infeasible: the user must know
+            uncovered |= named
+            released = table["family_id"].isin(uncovered).to_numpy()
+            table = table.assign(zero_employment=np.where(released, 0, table["zero_employment"]))
+    return uncovered
+
+
+def _allocate_guaranteeing_where_feasible(
+    seekers: pd.DataFrame,
+    posts: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    families: bool,
+    arguments: dict[str, Any],
+) -> tuple[Allocation, set[str]]:
+    """Allocate with the family guarantee of (三十九) for every family it can hold for; the others
+    leave the guarantee (not the allocation). Returns the allocation and those families."""
+    if not families:
+        return allocate(seekers, posts, candidates, **arguments), set()
+    uncovered = uncoverable_families(seekers, posts, candidates, **arguments)
+    released = seekers["family_id"].isin(uncovered).to_numpy()
+    table = seekers.assign(zero_employment=np.where(released, 0, seekers["zero_employment"]))
+    return allocate(table, posts, candidates, families=True, **arguments), uncovered
+
+
+def run_program(
+    dataset: Dataset,
+    program: str,
+    *,
+    mechanism: str = "optimal",
+    k: int = DEFAULT_K,
+    quota_method: str = DEFAULT_QUOTA_METHOD,
+    families: bool = True,
+    model: PairScorer | None = None,
+    **allocate_options: Any,
+) -> ProgramRun:
+    """Allocate one program's open posts on a dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Validated tables (``matcher.io.load.load_dataset``).
+    program : str
+        A program with a rules file and posts, e.g. ``welfare`` or ``grassroots``.
+    mechanism : str
+        Allocation mechanism (see ``docs/allocation.md``).
+    k : int
+        Candidate posts kept per seeker.
+    quota_method : str
+        Apportionment method for the city quotas (the caps of the allocation).
+    families : bool
+        Apply the zero-employment family guarantee of (三十九) where the mechanism supports it; if
+        it cannot hold for every family, allocate without it and say so in ``notes``.
+    model : PairScorer, optional
+        The ranking model scoring pairs; without it, scores are title similarities.
+    **allocate_options :
+        Passed to :func:`matcher.allocation.api.allocate` (tier floors, reserves …).
+    """
+    eligibility = evaluate_eligibility(
+        dataset["seekers"], dataset["households"], load_policy(program), dataset.reference_date
+    )
+    posts = open_program_posts(dataset["posts"], program)
+    quotas = city_quotas(eligibility, int(posts["capacity"].sum()), method=quota_method)
+    candidates = generate_candidates(
+        dataset["seekers"],
+        posts,
+        dataset.reference_date,
+        k=k,
+        eligibility=eligibility,
+        model=model,
+    )
+    pairs = candidate_pairs(candidates)
+    seekers = allocation_seekers(dataset["seekers"], dataset["households"], eligibility)
+    caps = dict(zip(quotas["region"].astype(str), quotas["quota"].astype(int), strict=True))
+    notes: list[str] = []
+    use_families = families and mechanism in ("optimal", "lexicographic")
+    arguments = {
+        "mechanism": mechanism,
+        "city_caps": caps if mechanism != "stable" else None,
+        **allocate_options,
+    }
+    table = pairs.loc[:, ["seeker_id", "post_id", "score"]]
+    allocation, uncovered = _allocate_guaranteeing_where_feasible(
+        seekers, allocation_posts(posts), table, families=use_families, arguments=arguments
+    )
+    if uncovered:
+        notes.append(
+            f"family guarantee (三十九) not attainable for {len(uncovered)} zero-employment "
+            f"families under this week's posts and quotas: {', '.join(sorted(uncovered))}"
+        )
+    return ProgramRun(program, eligibility, quotas, pairs, allocation, notes)
