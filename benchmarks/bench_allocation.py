@@ -96,6 +96,25 @@ def make_instance(n_seekers: int, per_seeker: int = 50, *, seed: int = 0) -> Ins
     return Instance(seekers, posts, candidates, city_caps, tier_floors)
 
 
+def with_groups(instance: Instance, *, seed: int = 5) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Seekers with three overlapping group columns and floors the plain optimum misses."""
+    rng = np.random.default_rng(seed)
+    n_seekers = len(instance.seekers)
+    seekers = instance.seekers.copy()
+    seekers["age4050"] = (rng.random(n_seekers) < 0.15).astype(int)
+    seekers["disabled"] = (rng.random(n_seekers) < 0.05).astype(int)
+    seekers["low_income"] = ((rng.random(n_seekers) < 0.10) | (seekers["disabled"] == 1)).astype(
+        int
+    )
+    places = int(instance.posts["capacity"].sum())
+    floors = {
+        "age4050": int(places * 0.25),
+        "disabled": int(places * 0.08),
+        "low_income": int(places * 0.15),
+    }
+    return seekers, floors
+
+
 def bare_flow_seconds(instance: Instance) -> tuple[float, float]:
     """Build and solve seconds of a bare SimpleMinCostFlow with capacities only."""
     from ortools.graph.python import min_cost_flow
@@ -181,6 +200,8 @@ def run(
     mechanisms: list[str],
     matching_sizes: list[int],
     matching_timeout: float,
+    group_sizes: list[int] | None = None,
+    group_time_limit: float = 120.0,
 ) -> None:
     from matcher.allocation import allocate
 
@@ -246,6 +267,35 @@ def run(
         gc.collect()
     console.print(table)
 
+    if group_sizes:
+        groups_table = Table(
+            title="optimal with overlapping group floors (and city caps, tier floor)"
+        )
+        for column in ("seekers", "arcs", "seconds", "status", "placed", "notes"):
+            groups_table.add_column(column, justify="right")
+        for n_seekers in group_sizes:
+            instance = make_instance(n_seekers, per_seeker)
+            seekers, floors = with_groups(instance)
+            with timed() as elapsed:
+                result = allocate(
+                    seekers,
+                    instance.posts,
+                    instance.candidates,
+                    city_caps=instance.city_caps,
+                    tier_floors=instance.tier_floors,
+                    group_floors=floors,
+                    time_limit=group_time_limit,
+                )
+            groups_table.add_row(
+                f"{n_seekers:,}",
+                f"{len(instance.candidates):,}",
+                f"{elapsed.seconds:.1f}",
+                result.status,
+                f"{result.n_placed:,}",
+                result.notes[0],
+            )
+        console.print(groups_table)
+
     peer = Table(title="stable vs the matching package (hospital–resident, resident-optimal)")
     for column in ("seekers", "arcs", "matching s", "stable s", "ratio", "same output"):
         peer.add_column(column, justify="right")
@@ -293,18 +343,30 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--matching-sizes", type=int, nargs="*")
     parser.add_argument("--matching-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--group-sizes", type=int, nargs="*", default=[], help="sizes for the group-floor rows"
+    )
+    parser.add_argument("--group-time-limit", type=float, default=120.0)
     args = parser.parse_args(argv)
     if args.quick:
-        sizes = args.sizes or [3_000, 30_000]
+        sizes = args.sizes if args.sizes is not None else [3_000, 30_000]
         matching = args.matching_sizes if args.matching_sizes is not None else [1_000]
     else:
-        sizes = args.sizes or [3_000, 30_000, 100_000, 300_000]
+        sizes = args.sizes if args.sizes is not None else [3_000, 30_000, 100_000, 300_000]
         matching = (
             args.matching_sizes
             if args.matching_sizes is not None
             else [1_000, 3_000, 10_000, 30_000]
         )
-    run(sizes, args.per_seeker, args.mechanisms, matching, args.matching_timeout)
+    run(
+        sizes,
+        args.per_seeker,
+        args.mechanisms,
+        matching,
+        args.matching_timeout,
+        args.group_sizes,
+        args.group_time_limit,
+    )
 
 
 if __name__ == "__main__":
