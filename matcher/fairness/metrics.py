@@ -339,6 +339,8 @@ def _inequality(city: pd.Series, placed: BoolArray, value: FloatArray) -> dict[s
     names, codes = np.unique(labels, return_inverse=True)
     size = np.bincount(codes, minlength=len(names)).astype(np.float64)
     rate = np.bincount(codes, weights=placed.astype(np.float64), minlength=len(names)) / size
+    # Indices of outcomes need non-negative values: a negative score (allowed by allocate)
+    # counts as no value here.
     placed_value = np.where(placed, value, 0.0).clip(min=0.0)
     per_capita_value = np.bincount(codes, weights=placed_value, minlength=len(names)) / size
     result: dict[str, float] = {
