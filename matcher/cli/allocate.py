@@ -102,7 +102,7 @@ def allocate_command(
         if chosen != "stable":
             raise MatcherError("--reserve-group applies to --mechanism stable only")
         reserves = reserve_spec(
-            problem, reserve_group, reserve_share, cast(ReserveOrder, reserve_order)
+            problem, reserve_group, reserve_share, cast("ReserveOrder", reserve_order)
         )
     result = allocate_problem(problem, mechanism=chosen, reserves=reserves, time_limit=time_limit)
 

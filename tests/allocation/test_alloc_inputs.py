@@ -316,3 +316,21 @@ def test_lagrangian_flows_certify_the_overlapping_group_optimum() -> None:
     solution = groups.solve_lagrangian(problem, time_limit=30)
     assert solution is not None and solution.status == "optimal"
     assert sorted(problem.candidates["seeker_id"].iloc[solution.chosen]) == ["b", "d"]
+
+
+def test_cli_stable_with_reserves_reports_the_processing_order(tmp_path: Path) -> None:
+    argv = [
+        *_write_inputs(tmp_path),
+        "--mechanism",
+        "stable",
+        "--reserve-group",
+        "zero_employment",
+        "--reserve-share",
+        "1",
+        "--reserve-order",
+        "reserved_last",
+    ]
+    assert _run(argv) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
+    assert set(placed["processing_order"]) == {"reserved_last"}
+    assert set(placed["seat"]) <= {"reserved", "open"}
