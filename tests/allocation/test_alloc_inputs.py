@@ -334,3 +334,44 @@ def test_cli_stable_with_reserves_reports_the_processing_order(tmp_path: Path) -
     placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
     assert set(placed["processing_order"]) == {"reserved_last"}
     assert set(placed["seat"]) <= {"reserved", "open"}
+
+
+def test_cli_every_constraint_file_and_flag(tmp_path: Path) -> None:
+    pd.DataFrame({"city": ["2101", "2102"], "cap": [1, 1]}).to_csv(
+        tmp_path / "CAPS.csv", index=False
+    )
+    pd.DataFrame({"tier": [2], "floor": [1]}).to_csv(tmp_path / "F.csv", index=False)
+    pd.DataFrame({"group": ["zero_employment"], "floor": [1]}).to_csv(
+        tmp_path / "G.csv", index=False
+    )
+    argv = [
+        *_write_inputs(tmp_path),
+        "--mechanism",
+        "lexicographic",
+        "--city-caps",
+        str(tmp_path / "CAPS.csv"),
+        "--tier-floors",
+        str(tmp_path / "F.csv"),
+        "--group-floors",
+        str(tmp_path / "G.csv"),
+        "--one-per-family",
+        "--families",
+        "--time-limit",
+        "10",
+    ]
+    assert _run(argv) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
+    # Two places (p in 2101, q in 2102, one per city). Tier 1 alone could take both (a on p,
+    # d on q), but the tier-2 floor needs one of them, so the most tier-1 placements is 1.
+    check_allocation(
+        placed,
+        SEEKERS,
+        POSTS,
+        CANDIDATES,
+        city_caps={"2101": 1, "2102": 1},
+        tier_floors={2: 1},
+        group_floors={"zero_employment": 1},
+        family_guarantee=True,
+        one_per_family=True,
+    )
+    assert (placed["tier"] == "1").sum() == 1
