@@ -289,27 +289,40 @@ def _build(
 
 def _solve(net: _Network, total_flow: int) -> tuple[min_cost_flow.SimpleMinCostFlow, object, float]:
     """Apply the lower-bound transformation, solve, and return the solver with its status."""
-    tails = np.concatenate(net.tails)
-    heads = np.concatenate(net.heads)
-    capacities = np.concatenate(net.capacities)
-    costs = np.concatenate(net.costs)
-    lowers = np.concatenate(net.lowers)
     supplies = np.zeros(net.n_nodes, dtype=np.int64)
     supplies[0] = total_flow
     supplies[1] = -total_flow
-    if lowers.any():
-        # Standard transformation: the lower bound l is forced through, leaving capacity c - l.
-        capacities = np.maximum(capacities - lowers, 0)
-        bounded = np.flatnonzero(lowers)  # few arcs; ufunc.at over all 15 million is slow
-        np.subtract.at(supplies, tails[bounded], lowers[bounded])
-        np.add.at(supplies, heads[bounded], lowers[bounded])
-    del lowers
-    max_cost = int(np.abs(costs).max()) if len(costs) else 0
+    block_capacities = []
+    max_cost = 0
+    for tails_block, heads_block, caps, costs_block, lowers in zip(
+        net.tails, net.heads, net.capacities, net.costs, net.lowers, strict=True
+    ):
+        if len(costs_block):
+            max_cost = max(max_cost, int(costs_block.max()), -int(costs_block.min()))
+        # Only the small tier and family blocks carry lower bounds; a broadcast zero (stride 0)
+        # is read once instead of scanning the 15-million-arc candidate block.
+        if len(lowers) == 0:
+            has_lowers = False
+        elif lowers.strides == (0,):
+            has_lowers = bool(lowers[0] != 0)
+        else:
+            has_lowers = bool(lowers.any())
+        if has_lowers:
+            # Standard transformation: l is forced through, leaving capacity c - l.
+            caps = np.maximum(caps - lowers, 0)
+            np.subtract.at(supplies, tails_block, lowers)
+            np.add.at(supplies, heads_block, lowers)
+        block_capacities.append(caps)
     if max_cost * (net.n_nodes + 1) >= _INT64_SAFE or max_cost * max(total_flow, 1) >= _INT64_SAFE:
         raise MatcherError(
             "scores too large for an exact integer min-cost flow "
             f"(largest scaled arc cost {max_cost} with {net.n_nodes} nodes)"
         )
+    tails = np.concatenate(net.tails)
+    heads = np.concatenate(net.heads)
+    capacities = np.concatenate(block_capacities)
+    costs = np.concatenate(net.costs)
+    del block_capacities
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     del tails, heads, capacities, costs
