@@ -222,14 +222,23 @@ def _greedy(
     budget_yuan: int,
     minimums: list[int],
     priority: npt.NDArray[np.float64],
+    start: IntArray | None = None,
 ) -> IntArray | None:
-    """A feasible allocation (count per type arc) taken arc by arc in ``priority`` order
-    (floors first, cheapest first); None if the greedy pass misses a floor. It is the incumbent
-    that bounds the exact search."""
-    taken = np.zeros(len(model.arc_type), dtype=np.int64)
-    left = model.type_count.copy()
-    room = capacity.astype(np.int64).copy()
-    money = int(budget_yuan)
+    """A feasible allocation (count per type arc): ``start`` (the rounded-down LP solution,
+    feasible because rounding down only frees room), then floors cheapest first, then arc by
+    arc in ``priority`` order; None if a floor is missed. It is the incumbent that bounds the
+    exact search."""
+    taken = np.zeros(len(model.arc_type), dtype=np.int64) if start is None else start.copy()
+    left = model.type_count - np.bincount(
+        model.arc_type, weights=taken, minlength=len(model.type_count)
+    ).astype(np.int64)
+    room = capacity.astype(np.int64) - np.bincount(
+        model.arc_class, weights=taken, minlength=len(capacity)
+    ).astype(np.int64)
+    money = int(budget_yuan) - int(model.arc_cost @ taken)
+    if (left < 0).any() or (room < 0).any() or money < 0:
+        taken = np.zeros(len(model.arc_type), dtype=np.int64)
+        left, room, money = model.type_count.copy(), capacity.astype(np.int64), int(budget_yuan)
     order = np.argsort(-priority, kind="stable")
     types, classes, costs = model.arc_type, model.arc_class, model.arc_cost
 
@@ -330,11 +339,11 @@ def solve_training(
         )
     bound_value, slack, lp_solution = relaxation
     upper = math.floor(bound_value + 1e-6)
-    # Round the LP: its integral parts first, then the rest by dual slack (most promising first).
-    span = float(np.abs(slack).max()) + 1.0
-    incumbent = _greedy(
-        model, capacity, budget_yuan, minimums, np.floor(lp_solution + 1e-6) - slack / span
-    )
+    # Round the LP down (still feasible), then fill by dual slack, most promising first.
+    start = np.floor(lp_solution + 1e-6).astype(np.int64)
+    cost = model.arc_cost.astype(float)
+    priority = -slack + 1e-6 * model.arc_gain / (1.0 + cost)
+    incumbent = _greedy(model, capacity, budget_yuan, minimums, priority, start)
     lower = int(model.arc_gain @ incumbent) if incumbent is not None else None
     core_size = 0
     counts = incumbent
