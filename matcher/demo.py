@@ -108,7 +108,7 @@ def run_demo(
         )
         allocations[program] = run
         for name, frame in (
-            ("allocation", run.allocation.assignments),
+            ("allocation", run.placements()),
             ("unplaced", run.allocation.unplaced),
             ("quotas", run.quotas),
         ):

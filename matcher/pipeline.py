@@ -21,21 +21,14 @@ from matcher.eligibility import evaluate_eligibility
 from matcher.errors import InfeasibleError
 from matcher.io.load import Dataset
 from matcher.policy import load_policy
-from matcher.scoring.candidates import Candidates, PairScorer, generate_candidates
+from matcher.scoring.candidates import PairScorer, generate_candidates
+from matcher.scoring.pipeline import candidate_table
+from matcher.scoring.reasons import REASON_COLUMNS
 
 DEFAULT_K = 50
 DEFAULT_QUOTA_METHOD = "webster"
 # Quota ties are broken by the documented lot with this seed, so a run never stops on a tie.
 QUOTA_LOT_SEED = 2009
-
-
-def candidate_pairs(candidates: Candidates) -> pd.DataFrame:
-    """The candidates' pairs keyed by ``seeker_id`` and ``post_id`` (row numbers resolved)."""
-    pairs = candidates.pairs
-    return pairs.assign(
-        seeker_id=np.asarray(candidates.seekers.seeker_id)[pairs["seeker"].to_numpy()].astype(str),
-        post_id=np.asarray(candidates.posts.post_id)[pairs["post"].to_numpy()].astype(str),
-    )
 
 
 def open_program_posts(posts: pd.DataFrame, program: str) -> pd.DataFrame:
@@ -114,6 +107,24 @@ class ProgramRun:
     pairs: pd.DataFrame
     allocation: Allocation
     notes: list[str] = field(default_factory=list)
+
+    def placements(self) -> pd.DataFrame:
+        """The placements with why, in full: the allocation's reason, the seeker's eligibility
+        (groups and tier) and the match reasons of the pair (similar titles, skills, distance)."""
+        placed = self.allocation.assignments
+        eligibility = self.eligibility.set_index("seeker_id")[["groups", "reasons"]]
+        eligibility = eligibility.rename(columns={"reasons": "eligibility"})
+        match_columns = [c for c in REASON_COLUMNS if c in self.pairs.columns]
+        match = self.pairs.set_index(["seeker_id", "post_id"])[match_columns]
+        keys = pd.MultiIndex.from_arrays([placed["seeker_id"], placed["post_id"]])
+        return pd.concat(
+            [
+                placed.reset_index(drop=True),
+                eligibility.reindex(placed["seeker_id"]).reset_index(drop=True),
+                match.reindex(keys).reset_index(drop=True),
+            ],
+            axis=1,
+        )
 
     def placed_by_city(self) -> pd.DataFrame:
         """Per city: quota, places offered, placed."""
@@ -200,6 +211,7 @@ def run_program(
     quota_method: str = DEFAULT_QUOTA_METHOD,
     families: bool = True,
     model: PairScorer | None = None,
+    reasons: bool = True,
     **allocate_options: Any,
 ) -> ProgramRun:
     """Allocate one program's open posts on a dataset.
@@ -221,6 +233,8 @@ def run_program(
         it cannot hold for every family, allocate without it and say so in ``notes``.
     model : PairScorer, optional
         The ranking model scoring pairs; without it, scores are title similarities.
+    reasons : bool
+        Explain every candidate pair in words (``ProgramRun.pairs`` then carries the reasons).
     **allocate_options :
         Passed to :func:`matcher.allocation.api.allocate` (tier floors, reserves …).
     """
@@ -237,7 +251,7 @@ def run_program(
         eligibility=eligibility,
         model=model,
     )
-    pairs = candidate_pairs(candidates)
+    pairs = candidate_table(candidates, reasons=reasons)
     seekers = allocation_seekers(dataset["seekers"], dataset["households"], eligibility)
     caps = dict(zip(quotas["region"].astype(str), quotas["quota"].astype(int), strict=True))
     notes: list[str] = []
