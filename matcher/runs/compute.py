@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.allocation.api import allocate
-from matcher.errors import InfeasibleError
+from matcher.errors import InfeasibleError, MatcherError
 from matcher.guarantee import guarantee_status
 from matcher.recommend import recommend, recommendation_reasons, shortlists
 
@@ -46,7 +46,14 @@ class RunConfig:
     mechanism: Literal["optimal", "lexicographic", "stable", "priority", "lottery"] = (
         "lexicographic"
     )
-    family_guarantee: bool = True
+    # Off by default: when min-cost flow alone does not meet the guarantee, the allocation
+    # engine turns to CP-SAT under a time limit, whose answer may differ between runs, and runs
+    # must be reproducible. Zero-employment families are still served first through their tier
+    # and tracked on the 20-day list.
+    family_guarantee: bool = False
+    #: Seconds the general solver (CP-SAT, used for the family guarantee when min-cost flow
+    #: alone does not meet it) may take per programme before the run places without it.
+    solver_seconds: float = 10.0
     shortlist_per_opening: int = 3
     shortlist_max: int = 20
     guarantee_days: int = 20
@@ -239,11 +246,12 @@ def _place_program(
             candidate_table,
             mechanism=config.mechanism,
             families=use_families,
+            time_limit=config.solver_seconds,
         )
-    except InfeasibleError as error:
-        # The guarantee cannot hold for every family this week: place without it and say so;
-        # the 20-day list shows the families left uncovered.
-        notes.append(f"{program}: family guarantee not attainable this week ({error})")
+    except (InfeasibleError, MatcherError) as error:
+        # The guarantee cannot hold for every family this week (or not provably within the time
+        # limit): place without it and say so; the 20-day list shows the families uncovered.
+        notes.append(f"{program}: family guarantee not attained this week ({error})")
         result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
     placed = result.assignments
     eligible_reason = eligibility.set_index("seeker_id")["reasons"]
