@@ -487,8 +487,14 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
         placed_tiers = problem.seeker_tier[problem.cand_seeker[placed]]
         return {t: int(np.count_nonzero(placed_tiers == t)) for t in tiers}
 
+    cycle_weights = _cycle_dominating_weights(problem, n_nodes_bound)
     all_in_one = weights(value_span)
-    if all_in_one is not None:
+    if cycle_weights is not None:
+        solver, net = run(
+            tier_costs(cycle_weights), -problem.cand_score_scaled, tier_lower, bool(tier_lower)
+        )
+        notes.append("one weighted min-cost flow (tier weights dominate every residual cycle)")
+    elif all_in_one is not None:
         solver, net = run(tier_costs(all_in_one), arc_cost, tier_lower, bool(tier_lower))
         notes.append("one weighted min-cost flow (tier weights dominate the value)")
     else:
@@ -508,6 +514,34 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
     chosen = np.flatnonzero(_arc_flows(solver, net, "candidates") > 0)
     total_build = max(total_build, time.perf_counter() - start - total_solve)
     return FlowSolution(chosen, "optimal", total_build, total_solve, solves, notes)
+
+
+def _cycle_dominating_weights(problem: AllocationProblem, n_nodes: int) -> dict[int, int] | None:
+    """Tier bonuses small enough for one solve at province scale, when no family nodes exist.
+
+    Why they suffice: if a flow ``x`` is optimal for the weighted costs but some feasible ``y`` is
+    lexicographically better, ``y - x`` splits into simple cycles of ``x``'s residual network, one
+    of which is itself a lexicographic improvement. A simple cycle passes the source and each tier
+    node at most once, so it changes each tier's count by at most 1 (family nodes would break
+    this, hence None with them), and it uses at most two candidate arcs per post, so it changes
+    the value by at most ``V = (2 · min(posts, seekers) + 2) · max |scaled score|``. With
+    ``B_T = V + 1`` and ``B_t = V + 1 + Σ_{s>t} B_s`` that cycle would have negative weighted
+    cost, contradicting the optimality of ``x``. So the weighted optimum is lexicographically
+    optimal, with bonuses about ``2^T · V`` instead of products of tier sizes.
+    """
+    if _family_nodes_needed(problem).size:
+        return None
+    largest = int(np.abs(problem.cand_score_scaled).max(initial=0))
+    cycle_value = (2 * min(problem.n_posts, problem.n_seekers) + 2) * largest
+    bonus: dict[int, int] = {}
+    lower_total = 0
+    for tier in reversed(problem.tiers):
+        bonus[tier] = cycle_value + 1 + lower_total
+        lower_total += bonus[tier]
+    places = max(max_placements(problem), 1)
+    if lower_total * (n_nodes + 1) * 4 >= _INT64_SAFE or lower_total * places * 4 >= _INT64_SAFE:
+        return None
+    return bonus
 
 
 def max_flow_placements(problem: AllocationProblem, seeker_weight: IntArray) -> int:
