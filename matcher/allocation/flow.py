@@ -420,9 +420,10 @@ def _raise_unless_optimal(
 def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
     """Most tier-1 placements, then most tier-2, …, then the largest total score.
 
-    One weighted solve when the dominating weights fit in int64; otherwise one solve for the tier
-    counts (weights that dominate lower tiers) and a second for the value with those counts fixed
-    as floors; otherwise one solve per tier.
+    One weighted solve with bonuses sized by the residual-cycle bound when there are no family
+    nodes (:func:`_cycle_dominating_weights`); else one weighted solve when weights dominating
+    whole tier sizes fit in int64; otherwise one solve for the tier counts and a second for the
+    value with those counts fixed as floors; otherwise one solve per tier.
     """
     tiers = problem.tiers
     tier_lower = _tier_floors(problem)
