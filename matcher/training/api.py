@@ -32,7 +32,7 @@ PLACEMENT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 UNPLACED_COLUMNS: tuple[str, ...] = ("seeker_id", "eligible", "kinds", "candidates", "reasons")
 #: Default number of best session classes kept per seeker (None: every eligible class).
-DEFAULT_TOP_K = 12
+DEFAULT_TOP_K = 8
 
 
 @dataclass(frozen=True)

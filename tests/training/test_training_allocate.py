@@ -15,6 +15,7 @@ from matcher.cli import main
 from matcher.io.load import Dataset
 from matcher.training.api import TrainingAllocation, allocate_training
 from matcher.training.checker import check_training_allocation
+from matcher.training.payments import monthly_by_base
 from matcher.training.rules import load_budget_rules
 from matcher.training.scoring import expected_gain, score_training
 
@@ -52,6 +53,9 @@ def test_money_reconciles_to_the_yuan_and_checker_passes(
     assert summary["committed_yuan"] == committed == int(payments["amount_yuan"].sum())
     assert summary["committed_yuan"] + summary["remaining_yuan"] == budget
     assert summary["remaining_yuan"] >= 0
+    per_base_month = monthly_by_base(payments)
+    assert int(per_base_month["amount_yuan"].sum()) == committed
+    assert not per_base_month.duplicated(["month", "base_id"]).any()
     subsidies = payments[payments["item"].isin(["advance", "balance"])]
     assert int(subsidies["amount_yuan"].sum()) == int(placements["subsidy_yuan"].sum())
     assert placements["seeker_id"].is_unique
