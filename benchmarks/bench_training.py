@@ -160,7 +160,7 @@ def main() -> None:
             candidates.arcs, candidates.classes["capacity"].to_numpy(), budget
         )
         greedy_seconds = time.perf_counter() - start
-        ours = int(summary["objective_units"])  # type: ignore[call-overload]
+        ours = int(summary["objective_units"])
         table.add_row(
             city, f"{applicants:,}", f"{summary['sessions']:,}", f"{summary['arcs']:,}",
             f"{budget:,}", f"{summary['placed']:,}", f"{summary['remaining_yuan']:,}",
@@ -180,7 +180,7 @@ def main() -> None:
                 f"city {city}: plain MILP {plain_seconds:.1f} s "
                 f"({'proven' if proven else 'not proven'}, value {value / GAIN_SCALE:.2f}), ours "
                 f"{summary['solve_seconds']} s solve (value {ours / GAIN_SCALE:.2f}); "
-                f"time ratio ours/plain {float(summary['solve_seconds']) / plain_seconds:.3f}"  # type: ignore[arg-type]
+                f"time ratio ours/plain {float(summary['solve_seconds']) / plain_seconds:.3f}"
             )
     console.print(table)
     console.print(machine_info())

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ class TrainingAllocation:
     placements: pd.DataFrame
     unplaced: pd.DataFrame
     payments: pd.DataFrame
-    summary: dict[str, object]
+    summary: dict[str, Any]
     demand: pd.DataFrame = field(repr=False)
 
 
@@ -269,7 +270,7 @@ def allocate_training(
     allowance = int(
         (placements["travel_allowance_yuan"] + placements["lunch_allowance_yuan"]).sum()
     )
-    summary: dict[str, object] = {
+    summary: dict[str, Any] = {
         "city": city,
         "budget_yuan": int(budget_yuan),
         "committed_yuan": subsidy + allowance,

@@ -4,6 +4,7 @@ the full (session-level) problem by an independent MILP, and the CLI."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +22,9 @@ from matcher.training.scoring import expected_gain, score_training
 
 
 def _run(
-    dataset: Dataset, eligibility: pd.DataFrame, city: str, budget: int, **options: object
+    dataset: Dataset, eligibility: pd.DataFrame, city: str, budget: int, **options: Any
 ) -> TrainingAllocation:
-    return allocate_training(  # type: ignore[arg-type]
+    return allocate_training(
         dataset["seekers"],
         dataset["households"],
         dataset["training_sessions"],
@@ -160,8 +161,12 @@ def test_checker_reports_every_violation(
     payments = result.payments.copy()
     first = placements.iloc[[0]]
     tampered = pd.concat([placements, first], ignore_index=True)  # a seeker placed twice
-    tampered.loc[1, "subsidy_yuan"] += 1  # a subsidy the rules do not give
-    payments.loc[0, "amount_yuan"] -= 1  # one yuan missing from the schedule
+    subsidy = tampered["subsidy_yuan"].to_numpy(dtype=np.int64).copy()
+    subsidy[1] += 1  # a subsidy the rules do not give
+    tampered["subsidy_yuan"] = subsidy
+    amount = payments["amount_yuan"].to_numpy(dtype=np.int64).copy()
+    amount[0] -= 1  # one yuan missing from the schedule
+    payments["amount_yuan"] = amount
     violations = check_training_allocation(
         tampered,
         payments,

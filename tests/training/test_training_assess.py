@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,18 +63,20 @@ def test_small_classes_are_not_judged_on_luck() -> None:
     history = _history(
         [("BIG_GOOD", 400, 240), ("BIG_BAD", 200, 30), ("TINY", 4, 0), ("LUCKY", 3, 3)]
     )
-    bases = assess_bases(history, load_budget_rules()).bases.set_index("base_id")
-    assert bases.at["BIG_BAD", "decision"] == "drop"
-    assert bases.at["TINY", "decision"] != "drop"
-    assert bases.at["BIG_GOOD", "decision"] == "keep"
-    pool = bases.at["TINY", "specialty_rate"]
+    frame = assess_bases(history, load_budget_rules()).bases
+    bases: dict[Any, dict[Any, Any]] = frame.set_index("base_id").to_dict("index")
+    assert bases["BIG_BAD"]["decision"] == "drop"
+    assert bases["TINY"]["decision"] != "drop"
+    assert bases["BIG_GOOD"]["decision"] == "keep"
+    pool = float(bases["TINY"]["specialty_rate"])
     for base in ("TINY", "LUCKY"):  # pulled most of the way back to the pool
-        raw, shrunk = bases.at[base, "employment_rate"], bases.at[base, "employment_shrunk"]
+        raw = float(bases[base]["employment_rate"])
+        shrunk = float(bases[base]["employment_shrunk"])
         assert abs(shrunk - pool) < abs(raw - pool) / 2
-    assert bases.at["BIG_GOOD", "rank"] == 1  # 60 % on 400 beats a perfect 3 of 3
-    assert (bases["employment_low"] <= bases["employment_shrunk"]).all()
-    assert (bases["employment_shrunk"] <= bases["employment_high"]).all()
-    assert bases.at["BIG_GOOD", "cost_per_employed"] == round(400 * 1400 / 240)
+    assert bases["BIG_GOOD"]["rank"] == 1  # 60 % on 400 beats a perfect 3 of 3
+    assert (frame["employment_low"] <= frame["employment_shrunk"]).all()
+    assert (frame["employment_shrunk"] <= frame["employment_high"]).all()
+    assert bases["BIG_GOOD"]["cost_per_employed"] == round(400 * 1400 / 240)
 
 
 def test_assess_cli_derives_history_then_reads_a_given_one(
