@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from benchmarks._common import machine_info, peak_rss_mib, timed
 
-console = Console()
+console = Console(width=150)
 ROOT = Path(__file__).resolve().parents[1]
 
 
