@@ -311,7 +311,11 @@ def _solve_network_or_general(
     from matcher.allocation import groups
 
     solve = flow.solve_lexicographic if lexicographic else flow.solve_optimal
-    has_tier_nodes = lexicographic or bool(len(problem.tier_floors))
+    # Lexicographic needs tier nodes only when it cannot be one weighted solve (tier floors
+    # always need them); families spanning tiers stay a network otherwise.
+    has_tier_nodes = bool(len(problem.tier_floors)) or (
+        lexicographic and not flow.lexicographic_in_one_solve(problem)
+    )
     if flow.network_fits(problem, tier_nodes=has_tier_nodes):
         return solve(problem)
     hint: IntArray | None = None

@@ -417,44 +417,83 @@ def _raise_unless_optimal(
     raise MatcherError(f"min-cost flow solver ended with status {status}")
 
 
-def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
-    """Most tier-1 placements, then most tier-2, …, then the largest total score.
+@dataclass(frozen=True)
+class _LexicographicScale:
+    """What sizes the tier bonuses of a lexicographic solve."""
 
-    One weighted solve with bonuses sized by the residual-cycle bound when there are no family
-    nodes (:func:`_cycle_dominating_weights`); else one weighted solve when weights dominating
-    whole tier sizes fit in int64; otherwise one solve for the tier counts and a second for the
-    value with those counts fixed as floors; otherwise one solve per tier.
-    """
-    tiers = problem.tiers
-    tier_lower = _tier_floors(problem)
-    start = time.perf_counter()
+    per_tier: dict[int, int]  # most placements each tier can get
+    arc_cost: IntArray  # value costs of the candidate arcs
+    multiplier: int
+    value_span: int  # bound on any change of the value level
+    n_nodes_bound: int
+
+
+def _lexicographic_scale(problem: AllocationProblem) -> _LexicographicScale:
     places = max_placements(problem)
     seekers_with_candidates = problem.seekers_with_candidates
     per_tier = {
         t: min(places, int(np.count_nonzero(problem.seeker_tier[seekers_with_candidates] == t)))
-        for t in tiers
+        for t in problem.tiers
     }
     arc_cost, multiplier = _value_costs(problem)
     scaled = problem.cand_score_scaled
     # Span of the value level over all allocations: at most `places` arcs, each within range.
     span = places * (max(int(scaled.max(initial=0)), 0) - min(int(scaled.min(initial=0)), 0))
-    value_span = span * multiplier + places + 1
     n_nodes_bound = problem.n_seekers + problem.n_posts + len(problem.city_names) + 2
-    n_nodes_bound += len(problem.family_names) + len(tiers)
+    n_nodes_bound += len(problem.family_names) + len(problem.tiers)
+    return _LexicographicScale(
+        per_tier, arc_cost, multiplier, span * multiplier + places + 1, n_nodes_bound
+    )
+
+
+def _tier_bonuses(
+    problem: AllocationProblem, scale: _LexicographicScale, base: int
+) -> dict[int, int] | None:
+    """Per-placement bonus per tier such that one more placement of a tier outweighs every change
+    in lower tiers and in the value level (``base`` bounds the latter); ``None`` if the bonuses
+    would not fit safely in int64."""
+    bonus: dict[int, int] = {}
+    lower_total = 0
+    max_arc = int(np.abs(scale.arc_cost).max(initial=0))
+    for tier in reversed(problem.tiers):
+        bonus[tier] = base + lower_total
+        lower_total += bonus[tier] * scale.per_tier[tier]
+        if (bonus[tier] + max_arc) * (scale.n_nodes_bound + 1) * 4 >= _INT64_SAFE or (
+            lower_total >= _INT64_SAFE // 4
+        ):
+            return None
+        # The dominance argument is arithmetic over any feasible set of flows, so it holds with
+        # family lower bounds too: no tier nodes are needed unless tier floors ask for them.
+    return bonus
+
+
+def lexicographic_in_one_solve(problem: AllocationProblem) -> bool:
+    """Whether ``lexicographic`` is one weighted flow (tier bonuses on the seekers' arcs, so tier
+    nodes only for tier floors): true when dominating bonuses of either kind fit in int64."""
+    scale = _lexicographic_scale(problem)
+    return (
+        _cycle_dominating_weights(problem, scale.n_nodes_bound) is not None
+        or _tier_bonuses(problem, scale, scale.value_span) is not None
+    )
+
+
+def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
+    """Most tier-1 placements, then most tier-2, …, then the largest total score.
+
+    One weighted solve when the dominating weights fit in int64; otherwise one solve for the tier
+    counts (weights that dominate lower tiers) and a second for the value with those counts fixed
+    as floors; otherwise one solve per tier.
+    """
+    tiers = problem.tiers
+    tier_lower = _tier_floors(problem)
+    start = time.perf_counter()
+    scale = _lexicographic_scale(problem)
+    arc_cost = scale.arc_cost
 
     def weights(base: int) -> dict[int, int] | None:
-        """Per-placement bonus per tier such that one more placement of a tier outweighs every
-        change in lower tiers and in the value level (``base`` bounds the latter)."""
-        bonus: dict[int, int] = {}
-        lower_total = 0
-        for tier in reversed(tiers):
-            bonus[tier] = base + lower_total
-            lower_total += bonus[tier] * per_tier[tier]
-            if (bonus[tier] + int(np.abs(arc_cost).max(initial=0))) * (n_nodes_bound + 1) * 4 >= (
-                _INT64_SAFE
-            ) or lower_total >= _INT64_SAFE // 4:
-                return None
-        return bonus
+        return _tier_bonuses(problem, scale, base)
+
+    value_span = scale.value_span
 
     total_build = 0.0
     total_solve = 0.0
@@ -488,7 +527,7 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
         placed_tiers = problem.seeker_tier[problem.cand_seeker[placed]]
         return {t: int(np.count_nonzero(placed_tiers == t)) for t in tiers}
 
-    cycle_weights = _cycle_dominating_weights(problem, n_nodes_bound)
+    cycle_weights = _cycle_dominating_weights(problem, scale.n_nodes_bound)
     all_in_one = weights(value_span)
     if cycle_weights is not None:
         solver, net = run(

@@ -155,3 +155,37 @@ def test_tier_floor_short_by_two_is_reported() -> None:
         "tier 1",
         2,
     )
+
+
+def test_lexicographic_with_a_family_spanning_tiers_is_one_exact_flow() -> None:
+    """A zero-employment family whose members sit in different tiers (a poor-family graduate of
+    tier 1 and a sibling of tier 2). The tiers and families do not nest, but lexicographic is one
+    weighted min-cost flow with bonuses on the seekers' arcs, so it stays an exact network solve
+    (it once fell back to CP-SAT and hit its time limit).
+
+    By hand: tier 1 can place both s1 (only p1) and s3 (p1 or p2) by giving s3 p2; that also
+    covers family F1 through s1, so s2 (tier 2) is left out.
+    """
+    from matcher.allocation.api import allocate
+
+    seekers = pd.DataFrame(
+        {
+            "seeker_id": ["s1", "s2", "s3"],
+            "tier": [1, 2, 1],
+            "family_id": ["F1", "F1", "F2"],
+            "zero_employment": [1, 1, 0],
+        }
+    )
+    posts = pd.DataFrame({"post_id": ["p1", "p2"], "capacity": [1, 1]})
+    candidates = pd.DataFrame(
+        {
+            "seeker_id": ["s1", "s2", "s3", "s3"],
+            "post_id": ["p1", "p2", "p1", "p2"],
+            "score": [0.5, 0.4, 0.9, 0.2],
+        }
+    )
+    result = allocate(seekers, posts, candidates, mechanism="lexicographic", families=True)
+    placed = dict(zip(result.assignments["seeker_id"], result.assignments["post_id"], strict=True))
+    assert placed == {"s1": "p1", "s3": "p2"}
+    assert result.status == "optimal"
+    assert any("min-cost flow" in note for note in result.notes), result.notes
