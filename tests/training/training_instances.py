@@ -25,7 +25,7 @@ class Instance:
 
 
 @st.composite
-def instances(draw: st.DrawFn, max_seekers: int = 12, max_classes: int = 5) -> Instance:
+def instances(draw: st.DrawFn, max_seekers: int = 8, max_classes: int = 5) -> Instance:
     n_seekers = draw(st.integers(1, max_seekers))
     n_classes = draw(st.integers(1, max_classes))
     capacity = draw(st.lists(st.integers(0, 4), min_size=n_classes, max_size=n_classes))
@@ -33,12 +33,19 @@ def instances(draw: st.DrawFn, max_seekers: int = 12, max_classes: int = 5) -> I
         st.lists(st.sampled_from([400, 600, 1080, 2000]), min_size=n_classes, max_size=n_classes)
     )
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=n_classes, max_size=n_classes))
-    rows = []
-    for seeker in range(n_seekers):
+    rows: list[tuple[int, int, int, int, int]] = []
+    seeker = 0
+    for _ in range(n_seekers):
+        own = []
         for klass in range(n_classes):
             if draw(st.booleans()):
                 allowance = draw(st.sampled_from([0, 0, 340]))
-                rows.append((seeker, klass, draw(st.integers(0, 60)), subsidy[klass], allowance))
+                own.append((klass, draw(st.integers(0, 60)), subsidy[klass], allowance))
+        # Identical copies exercise the merging of interchangeable seekers into types.
+        for _ in range(draw(st.integers(1, 3))):
+            rows.extend((seeker, *arc) for arc in own)
+            seeker += 1
+    n_seekers = seeker
     arcs = pd.DataFrame(
         rows, columns=["seeker", "klass", "gain_units", "subsidy_yuan", "allowance_yuan"]
     ).astype("int64")
