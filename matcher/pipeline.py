@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from matcher import reference
 from matcher.allocation.api import allocate
+from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.result import Allocation
 from matcher.eligibility import evaluate_eligibility
-from matcher.errors import InfeasibleError
 from matcher.io.load import Dataset
 from matcher.policy import load_policy
 from matcher.scoring.candidates import PairScorer, generate_candidates
@@ -148,60 +147,6 @@ class ProgramRun:
         return self.allocation.unplaced["reason_code"].value_counts()
 
 
-# Each round releases the families the diagnosis named; a few rounds settle it.
-_GUARANTEE_ROUNDS = 5
-
-
-def uncoverable_families(
-    seekers: pd.DataFrame, posts: pd.DataFrame, candidates: pd.DataFrame, **constraints: Any
-) -> set[str]:
-    """Zero-employment families that no allocation can cover under these constraints.
-
-    Whether a family can get a placement depends on capacities, quotas and floors, not on the
-    mechanism's objective, so the optimal flow's exact diagnosis (it names each uncoverable
-    family) answers it for every mechanism.
-    """
-    options = {k: v for k, v in constraints.items() if k in ("city_caps", "tier_floors")}
-    uncovered: set[str] = set()
-    table = seekers
-    for _ in range(_GUARANTEE_ROUNDS):
-        try:
-            allocate(
-                table, posts, candidates, mechanism="optimal", families=True, check=False, **options
-            )
-            return uncovered
-        except InfeasibleError as error:
-            named = {
-                s.subject.removeprefix("family ").split(" ")[0]
-                for s in error.shortfalls
-                if s.constraint == "family_guarantee"
-            }
-            if not named:
-                raise  # a floor, not the guarantee, is infeasible: the user must know
-            uncovered |= named
-            released = table["family_id"].isin(uncovered).to_numpy()
-            table = table.assign(zero_employment=np.where(released, 0, table["zero_employment"]))
-    return uncovered
-
-
-def _allocate_guaranteeing_where_feasible(
-    seekers: pd.DataFrame,
-    posts: pd.DataFrame,
-    candidates: pd.DataFrame,
-    *,
-    families: bool,
-    arguments: dict[str, Any],
-) -> tuple[Allocation, set[str]]:
-    """Allocate with the family guarantee of (三十九) for every family it can hold for; the others
-    leave the guarantee (not the allocation). Returns the allocation and those families."""
-    if not families:
-        return allocate(seekers, posts, candidates, **arguments), set()
-    uncovered = uncoverable_families(seekers, posts, candidates, **arguments)
-    released = seekers["family_id"].isin(uncovered).to_numpy()
-    table = seekers.assign(zero_employment=np.where(released, 0, seekers["zero_employment"]))
-    return allocate(table, posts, candidates, families=True, **arguments), uncovered
-
-
 def run_program(
     dataset: Dataset,
     program: str,
@@ -262,9 +207,13 @@ def run_program(
         **allocate_options,
     }
     table = pairs.loc[:, ["seeker_id", "post_id", "score"]]
-    allocation, uncovered = _allocate_guaranteeing_where_feasible(
-        seekers, allocation_posts(posts), table, families=use_families, arguments=arguments
-    )
+    uncovered: set[str] = set()
+    if use_families:
+        allocation, uncovered = allocate_covering_families(
+            seekers, allocation_posts(posts), table, **arguments
+        )
+    else:
+        allocation = allocate(seekers, allocation_posts(posts), table, **arguments)
     if uncovered:
         notes.append(
             f"family guarantee (三十九) not attainable for {len(uncovered)} zero-employment "

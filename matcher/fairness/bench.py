@@ -404,8 +404,24 @@ def _city_quotas(instance: Instance) -> dict[str, int]:
 def _problem_for(
     instance: Instance, setting: Setting, quotas: dict[str, int], tier1_floor: int
 ) -> AllocationProblem:
+    seekers = instance.seekers
+    if setting.families:
+        # The guarantee binds for every family it can hold for (the rest are reported by the
+        # family-coverage metric), so the setting measures its cost instead of failing whole.
+        from matcher.allocation.coverage import release_families, uncoverable_families
+
+        seekers = release_families(
+            seekers,
+            uncoverable_families(
+                seekers,
+                instance.posts,
+                instance.candidates,
+                city_caps=quotas if setting.city_quotas else None,
+                tier_floors={1: tier1_floor} if setting.tier_floors else None,
+            ),
+        )
     return build_problem(
-        instance.seekers,
+        seekers,
         instance.posts,
         instance.candidates,
         city_caps=quotas if setting.city_quotas else None,
@@ -436,17 +452,17 @@ def run_instance(
         tier1_floor = int((served.assignments["tier"] == 1).sum())
     records = []
     for setting in settings:
-        problem = (
-            base
-            if not (setting.city_quotas or setting.tier_floors or setting.families)
-            else _problem_for(instance, setting, quotas, tier1_floor)
-        )
         if setting.mechanism not in MECHANISMS:
             raise MatcherError(
                 f"setting {setting.name!r}: mechanism must be one of {MECHANISMS}, "
                 f"not {setting.mechanism!r}"
             )
         try:
+            problem = (
+                base
+                if not (setting.city_quotas or setting.tier_floors or setting.families)
+                else _problem_for(instance, setting, quotas, tier1_floor)
+            )
             result = allocate_problem(
                 problem, mechanism=cast(Mechanism, setting.mechanism), time_limit=time_limit
             )

@@ -8,14 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from matcher.allocation.coverage import allocate_covering_families, uncoverable_families
 from matcher.generator import generate_province
 from matcher.generator.output import write_province
 from matcher.io.load import Dataset, load_dataset
-from matcher.pipeline import (
-    _allocate_guaranteeing_where_feasible,
-    run_program,
-    uncoverable_families,
-)
+from matcher.pipeline import run_program
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +37,7 @@ def test_two_families_one_place() -> None:
     )
     uncovered = uncoverable_families(seekers, posts, candidates)
     assert len(uncovered) == 1 and uncovered <= {"F1", "F2"}
-    allocation, left = _allocate_guaranteeing_where_feasible(
-        seekers, posts, candidates, families=True, arguments={"mechanism": "optimal"}
-    )
+    allocation, left = allocate_covering_families(seekers, posts, candidates, mechanism="optimal")
     assert left == uncovered
     placed = set(allocation.assignments["seeker_id"])
     covered_family = ({"F1", "F2"} - uncovered).pop()
