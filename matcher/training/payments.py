@@ -92,7 +92,9 @@ def payment_schedule(
         before_start.to_numpy(),
         np.where(item == "balance", after_pass.to_numpy(), end.to_numpy()),
     )
+    # Nothing is scheduled in the past: a payment already due is due on the reference date.
     due_dates = pd.Series(pd.to_datetime(due))
+    due_dates = due_dates.where(due_dates >= earliest, earliest)
     schedule = pd.DataFrame(
         {
             "month": due_dates.dt.strftime("%Y-%m").to_numpy(),

@@ -33,6 +33,7 @@ from matcher.scoring.features import (
 )
 from matcher.scoring.normalize import normalize_title
 from matcher.training.demand import labour_demand
+from matcher.training.payments import class_end_dates
 from matcher.training.rules import BudgetRules
 from matcher.training.subsidy import subsidy_per_trainee
 
@@ -254,6 +255,12 @@ def score_training(
         .reset_index(drop=True)
     )
     city_sessions = sessions[sessions["city"].astype(str) == city].reset_index(drop=True)
+    # A class whose last day is already past cannot take anybody; one that started recently
+    # still enrols (the bureau's practice the generator follows).
+    last_day = class_end_dates(city_sessions["start_date"], city_sessions["hours"], rules)
+    city_sessions = city_sessions[
+        (last_day >= pd.Timestamp(reference_date)).to_numpy()
+    ].reset_index(drop=True)
     catalogue = _specialties(city_sessions)
     subsidy = subsidy_per_trainee(city_sessions, rules)
     city_sessions = city_sessions.assign(subsidy_yuan=subsidy)

@@ -194,3 +194,20 @@ def test_remote_station_serves_only_its_catchment_and_floors_are_explained() -> 
         )
     (shortfall,) = raised.value.shortfalls
     assert (shortfall.required, shortfall.achievable) == (2, 1)
+
+
+def test_a_class_already_over_takes_nobody_and_nothing_is_due_in_the_past() -> None:
+    seekers = _seekers([{"seeker_id": "A"}, {"seeker_id": "B"}])
+    sessions = _sessions(
+        [
+            # 200 h from 2 Jan ended on 18 Feb, before the reference date 2 Mar.
+            {"session_id": "OVER", "start_date": pd.Timestamp("2009-01-02")},
+            # Started on 23 Feb, still running: its advance is due today, not in the past.
+            {"session_id": "RUNNING", "start_date": pd.Timestamp("2009-02-23")},
+        ]
+    )
+    result = _allocate(seekers, _eligibility(seekers, "syb", ["", ""]), sessions, 10_000)
+    assert set(result.placements["session_id"]) == {"RUNNING"}
+    assert (result.payments["due_date"] >= REFERENCE.isoformat()).all()
+    advance = result.payments[result.payments["item"] == "advance"]
+    assert advance["due_date"].tolist() == ["2009-03-02"]
