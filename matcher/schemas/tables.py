@@ -112,6 +112,24 @@ def _c(name: str, type_: ColumnType, zh: str, description: str, **kwargs: object
 _CITY = r"21(0[1-9]|1[0-4])"
 _DISTRICT = r"21(0[1-9]|1[0-4])\d{2}"
 _EDU = EDUCATION_LEVELS
+
+# Every table locates its rows the same way.
+CITY_COLUMN = _c(
+    "city",
+    "str",
+    "城市|所在市|市",
+    "4-digit city code (2101-2114)",
+    pattern=_CITY,
+    references="cities.code",
+)
+DISTRICT_COLUMN = _c(
+    "district",
+    "str",
+    "区县|所在区县",
+    "6-digit county-level code in that city",
+    pattern=_DISTRICT,
+    references="districts.code",
+)
 _YES = "bool: 1/0, true/false, yes/no, 是/否"
 
 SEEKERS = TableSpec(
@@ -132,22 +150,8 @@ SEEKERS = TableSpec(
         _c(
             "birth_date", "date", "出生日期", "Must agree with the identity number", not_future=True
         ),
-        _c(
-            "city",
-            "str",
-            "城市|所在市|市",
-            "4-digit city code (2101-2114)",
-            pattern=_CITY,
-            references="cities.code",
-        ),
-        _c(
-            "district",
-            "str",
-            "区县|所在区县",
-            "6-digit county-level code in that city",
-            pattern=_DISTRICT,
-            references="districts.code",
-        ),
+        CITY_COLUMN,
+        DISTRICT_COLUMN,
         _c(
             "hukou",
             "str",
@@ -251,22 +255,8 @@ HOUSEHOLDS = TableSpec(
     key="household_id",
     columns=(
         _c("household_id", "str", "家庭编号|户编号", "Household id", unique=True),
-        _c(
-            "city",
-            "str",
-            "城市|所在市",
-            "4-digit city code",
-            pattern=_CITY,
-            references="cities.code",
-        ),
-        _c(
-            "district",
-            "str",
-            "区县",
-            "6-digit county-level code",
-            pattern=_DISTRICT,
-            references="districts.code",
-        ),
+        CITY_COLUMN,
+        DISTRICT_COLUMN,
         _c(
             "members",
             "int",
@@ -304,15 +294,8 @@ EMPLOYERS = TableSpec(
             allowed=("community", "township", "enterprise", "institution", "agency"),
         ),
         _c("industry", "str", "行业", "Industry, free text", nullable=True),
-        _c("city", "str", "城市", "4-digit city code", pattern=_CITY, references="cities.code"),
-        _c(
-            "district",
-            "str",
-            "区县",
-            "6-digit county-level code",
-            pattern=_DISTRICT,
-            references="districts.code",
-        ),
+        CITY_COLUMN,
+        DISTRICT_COLUMN,
     ),
 )
 
@@ -348,15 +331,8 @@ POSTS = TableSpec(
             nullable=True,
             pattern=r"\d-\d{2}-\d{2}-\d{2}",
         ),
-        _c("city", "str", "城市", "4-digit city code", pattern=_CITY, references="cities.code"),
-        _c(
-            "district",
-            "str",
-            "区县",
-            "6-digit county-level code",
-            pattern=_DISTRICT,
-            references="districts.code",
-        ),
+        CITY_COLUMN,
+        DISTRICT_COLUMN,
         _c(
             "area",
             "str",
@@ -408,15 +384,8 @@ TRAINING_SESSIONS = TableSpec(
         _c("base_name", "str", "基地名称", "Training base name", required=False, nullable=True),
         _c("specialty", "str", "专业|培训专业", "Specialty id from the training catalogue"),
         _c("kind", "str", "培训类型", "Kind of training", allowed=TRAINING_KINDS),
-        _c("city", "str", "城市", "4-digit city code", pattern=_CITY, references="cities.code"),
-        _c(
-            "district",
-            "str",
-            "区县",
-            "6-digit county-level code",
-            pattern=_DISTRICT,
-            references="districts.code",
-        ),
+        CITY_COLUMN,
+        DISTRICT_COLUMN,
         _c("capacity", "int", "计划人数|容量", "Planned head-count", minimum=0, maximum=10000),
         _c("hours", "int", "学时", "Class hours", minimum=1, maximum=5000),
         _c(
