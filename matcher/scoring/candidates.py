@@ -129,7 +129,8 @@ def generate_candidates(
         Reuse already-prepared sides (the frames must be the same).
     timings : dict, optional
         If given, seconds spent per stage are added to it (``prepare``, ``similarity``,
-        ``features``, ``score``; ``cells`` counts similarity cells computed), for benchmarks.
+        ``features``, ``score``, ``sort``; wall time, and CPU time of the process under
+        ``<stage>_cpu``; ``cells`` counts similarity cells computed), for benchmarks.
 
     Returns
     -------
@@ -139,9 +140,16 @@ def generate_candidates(
         raise ValueError(f"The 'k' parameter of generate_candidates must be >= 1. Got {k!r}.")
     clock = timings if timings is not None else {}
 
+    cpu_since = time.process_time()
+
     def spent(stage: str, since: float) -> float:
-        now = time.perf_counter()
+        # Wall and CPU seconds per stage: on a shared machine the wall time depends on the
+        # other jobs, the CPU time (all threads of this process) does not.
+        nonlocal cpu_since
+        now, cpu_now = time.perf_counter(), time.process_time()
         clock[stage] = clock.get(stage, 0.0) + now - since
+        clock[f"{stage}_cpu"] = clock.get(f"{stage}_cpu", 0.0) + cpu_now - cpu_since
+        cpu_since = cpu_now
         return now
 
     started = time.perf_counter()

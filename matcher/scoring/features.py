@@ -398,11 +398,7 @@ class TitleScorer:
     ) -> dict[str, FloatArray]:
         """Scores of title pairs given as index arrays (computed once per distinct pair)."""
         scores: dict[str, FloatArray] = {}
-        n_post_titles = max(len(self.posts.titles), 1)
-        key = seeker_title * n_post_titles + post_title
-        unique_key, inverse = np.unique(key, return_inverse=True)
-        left = unique_key // n_post_titles
-        right = unique_key % n_post_titles
+        left, right, inverse = distinct_pairs(seeker_title, post_title)
         a = [self.seekers.titles[i] for i in left.tolist()]
         b = [self.posts.titles[i] for i in right.tolist()]
         cosine = np.asarray(
@@ -418,16 +414,94 @@ class TitleScorer:
             choices = [self.post_segmented[i] for i in right.tolist()] if seg else b
             values = process.cpdist(queries, choices, scorer=scorer, workers=-1, dtype=np.float32)
             scores[name] = np.asarray(values, dtype=np.float32)[inverse]
-        n_types = max(len(self.posts.type_texts), 1)
-        type_key = seeker_title * n_types + post_type
-        unique_type, type_inverse = np.unique(type_key, return_inverse=True)
-        queries = [self.seekers.titles[i] for i in (unique_type // n_types).tolist()]
-        choices = [self.posts.type_texts[i] for i in (unique_type % n_types).tolist()]
+        type_left, type_right, type_inverse = distinct_pairs(seeker_title, post_type)
+        queries = [self.seekers.titles[i] for i in type_left.tolist()]
+        choices = [self.posts.type_texts[i] for i in type_right.tolist()]
         values = process.cpdist(
             queries, choices, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32
         )
         scores["type_partial"] = np.asarray(values, dtype=np.float32)[type_inverse]
         return scores
+
+
+# Above this many cells the distinct-pair table would cost more memory than sorting the keys.
+_PAIR_TABLE_CELLS = 16_000_000
+
+
+def _dense_ids(values: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values (sorted) and each value's position among them, in O(n + max)."""
+    present = np.zeros(int(values.max()) + 1 if values.size else 0, dtype=bool)
+    present[values] = True
+    local = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64), local[values]
+
+
+def distinct_pairs(left: IntArray, right: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Distinct ``(left[i], right[i])`` pairs, sorted, and the inverse: pair ``i`` is
+    ``(distinct_left[inverse[i]], distinct_right[inverse[i]])``.
+
+    Same result as ``np.unique`` on a combined key, but without sorting millions of keys: the
+    pairs are marked in a dense table over the distinct values on each side, which is small
+    within a city block (thousands of desired titles × hundreds of post titles).
+    """
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    if left.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    left_ids, left_local = _dense_ids(left)
+    right_ids, right_local = _dense_ids(right)
+    width = right_ids.size
+    key = left_local * width + right_local
+    cells = left_ids.size * width
+    if cells > _PAIR_TABLE_CELLS:
+        unique_key, inverse = np.unique(key, return_inverse=True)
+    else:
+        seen = np.zeros(cells, dtype=bool)
+        seen[key] = True
+        unique_key = np.flatnonzero(seen)
+        slot = np.zeros(cells, dtype=np.int64)
+        slot[unique_key] = np.arange(unique_key.size)
+        inverse = slot[key]
+    return left_ids[unique_key // width], right_ids[unique_key % width], inverse.ravel()
+
+
+def _major_match(
+    seekers: PreparedSeekers, posts: PreparedPosts, seeker_index: IntArray, post_index: IntArray
+) -> FloatArray:
+    """1 if the seeker's major is one the post's catalogue names, 0 if not, NaN if none named.
+
+    A posts × majors membership table, gathered per pair (no Python loop over pairs).
+    """
+    named = sorted({major for majors in posts.majors.tolist() for major in majors})
+    table = np.full((len(posts.majors), len(named) + 1), np.nan, dtype=np.float32)
+    column = {major: i for i, major in enumerate(named)}
+    for row, majors in enumerate(posts.majors.tolist()):
+        if majors:
+            table[row, :] = 0.0
+            table[row, [column[m] for m in majors]] = 1.0
+    # Majors no post names (and the empty major) map to the last column: never a match.
+    major_id = pd.Index(named, dtype=object).get_indexer(pd.Index(seekers.major[seeker_index]))
+    major_id[major_id < 0] = len(named)
+    return table[post_index, major_id]
+
+
+def _distance_table(
+    seekers: PreparedSeekers, posts: PreparedPosts, seeker_index: IntArray, post_index: IntArray
+) -> FloatArray:
+    """Great-circle km between the pair's district centres (NaN for unknown districts), from a
+    districts × districts table rather than one haversine per pair."""
+    position, lon, lat = _district_distance()
+    codes = pd.Index(list(position), dtype=object)
+    s_pos = codes.get_indexer(pd.Index(seekers.district[seeker_index]))
+    p_pos = codes.get_indexer(pd.Index(posts.district[post_index]))
+    n = len(codes)
+    table = np.full((n + 1, n + 1), np.nan, dtype=np.float32)
+    table[:n, :n] = _haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    # Unknown districts (-1) index the extra NaN row / column.
+    s_pos[s_pos < 0] = n
+    p_pos[p_pos < 0] = n
+    return table[s_pos, p_pos]
 
 
 def pair_features(
@@ -488,15 +562,7 @@ def pair_features(
     columns["skills_missing"] = wanted - matched
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["skill_share"] = np.where(wanted > 0, matched / wanted, np.nan).astype(np.float32)
-    post_majors = posts.majors[post_index]
-    seeker_major = seekers.major[seeker_index]
-    columns["major_match"] = np.asarray(
-        [
-            (float(m in pm) if pm else np.nan)
-            for m, pm in zip(seeker_major.tolist(), post_majors.tolist(), strict=True)
-        ],
-        dtype=np.float32,
-    )
+    columns["major_match"] = _major_match(seekers, posts, seeker_index, post_index)
     columns["education_gap"] = (
         seekers.education_rank[seeker_index] - posts.min_education_rank[post_index]
     )
@@ -507,15 +573,7 @@ def pair_features(
     columns["age_margin"] = np.minimum(age - low, high - age).astype(np.float32)
     same = seekers.district[seeker_index] == posts.district[post_index]
     columns["same_district"] = same.astype(np.float32)
-    position, lon, lat = _district_distance()
-    s_pos = np.asarray([position.get(d, -1) for d in seekers.district.tolist()], dtype=np.int64)
-    p_pos = np.asarray([position.get(d, -1) for d in posts.district.tolist()], dtype=np.int64)
-    sp_, pp_ = s_pos[seeker_index], p_pos[post_index]
-    known = (sp_ >= 0) & (pp_ >= 0)
-    distance = np.full(n_pairs, np.nan, dtype=np.float32)
-    distance[known] = _haversine_km(
-        lon[sp_[known]], lat[sp_[known]], lon[pp_[known]], lat[pp_[known]]
-    )
+    distance = _distance_table(seekers, posts, seeker_index, post_index)
     distance[same] = 0.0
     columns["distance_km"] = distance
     reservation = seekers.reservation_wage[seeker_index]
@@ -534,6 +592,9 @@ def pair_features(
     major_group[posts.code < 0] = np.nan
     columns["post_major_group"] = major_group[post_index]
     columns["post_wage"] = posts.wage[post_index]
-    frame = pd.DataFrame({name: columns[name] for name in FEATURE_NAMES})
-    frame[BEST_TITLE] = best_title
+    # copy=False: the columns are fresh arrays; consolidating them into one block would copy
+    # every feature of millions of pairs once more.
+    frame = pd.DataFrame(
+        {**{name: columns[name] for name in FEATURE_NAMES}, BEST_TITLE: best_title}, copy=False
+    )
     return frame
