@@ -170,10 +170,12 @@ def generate_candidates(
     else:
         seeker_side, post_side = prepared
     summary.unknown_skills = seeker_side.unknown_skills
+    # Count raw titles first, classify each distinct one once: titles repeat by the thousand.
+    raw_titles: Counter[str] = Counter()
     for cell in seekers["desired_titles"].tolist():
-        items = [t for t in str(cell).split("|")] if isinstance(cell, str) else [""]
-        for item in items:
-            summary.title_scripts[title_script(normalize_title(item))] += 1
+        raw_titles.update(str(cell).split("|") if isinstance(cell, str) else [""])
+    for raw_title, times in raw_titles.items():
+        summary.title_scripts[title_script(normalize_title(raw_title))] += times
     counts = np.diff(seeker_side.title_start)
     summary.seekers_without_titles = int(((counts == 0) & eligible).sum())
     scorer = TitleScorer(seeker_side, post_side)

@@ -481,7 +481,9 @@ def _major_match(
             table[row, :] = 0.0
             table[row, [column[m] for m in majors]] = 1.0
     # Majors no post names (and the empty major) map to the last column: never a match.
-    major_id = pd.Index(named, dtype=object).get_indexer(pd.Index(seekers.major[seeker_index]))
+    major_id = pd.Index(named, dtype=object).get_indexer(
+        pd.Index(seekers.major[seeker_index], dtype=object)
+    )
     major_id[major_id < 0] = len(named)
     return table[post_index, major_id]
 
@@ -493,8 +495,8 @@ def _distance_table(
     districts × districts table rather than one haversine per pair."""
     position, lon, lat = _district_distance()
     codes = pd.Index(list(position), dtype=object)
-    s_pos = codes.get_indexer(pd.Index(seekers.district[seeker_index]))
-    p_pos = codes.get_indexer(pd.Index(posts.district[post_index]))
+    s_pos = codes.get_indexer(pd.Index(seekers.district[seeker_index], dtype=object))
+    p_pos = codes.get_indexer(pd.Index(posts.district[post_index], dtype=object))
     n = len(codes)
     table = np.full((n + 1, n + 1), np.nan, dtype=np.float32)
     table[:n, :n] = _haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
