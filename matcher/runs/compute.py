@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.allocation.api import allocate
+from matcher.allocation.coverage import allocate_covering_families
 from matcher.errors import InfeasibleError, MatcherError
 from matcher.guarantee import guarantee_status
 from matcher.recommend import recommend, recommendation_reasons, shortlists
@@ -46,11 +47,10 @@ class RunConfig:
     mechanism: Literal["optimal", "lexicographic", "stable", "priority", "lottery"] = (
         "lexicographic"
     )
-    # Off by default: when min-cost flow alone does not meet the guarantee, the allocation
-    # engine turns to CP-SAT under a time limit, whose answer may differ between runs, and runs
-    # must be reproducible. Zero-employment families are still served first through their tier
-    # and tracked on the 20-day list.
-    family_guarantee: bool = False
+    # The zero-employment guarantee of (三十九), for every family it can hold for this week (the
+    # others are named in the run's notes and stay on the 20-day list). With the lexicographic
+    # and optimal mechanisms it is an exact min-cost-flow solve, so runs stay reproducible.
+    family_guarantee: bool = True
     #: Seconds the general solver (CP-SAT, used for the family guarantee when min-cost flow
     #: alone does not meet it) may take per programme before the run places without it.
     solver_seconds: float = 10.0
@@ -240,17 +240,24 @@ def _place_program(
     candidate_table = pairs.loc[:, ["seeker_id", "post_id", "score"]].reset_index(drop=True)
     use_families = config.family_guarantee and config.mechanism in ("optimal", "lexicographic")
     try:
-        result = allocate(
-            seeker_table,
-            post_table,
-            candidate_table,
-            mechanism=config.mechanism,
-            families=use_families,
-            time_limit=config.solver_seconds,
-        )
+        if use_families:
+            result, uncovered = allocate_covering_families(
+                seeker_table,
+                post_table,
+                candidate_table,
+                mechanism=config.mechanism,
+                time_limit=config.solver_seconds,
+            )
+            if uncovered:
+                notes.append(
+                    f"{program}: family guarantee (三十九) not attainable this week for "
+                    f"{len(uncovered)} families: {', '.join(sorted(uncovered))}"
+                )
+        else:
+            result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
     except (InfeasibleError, MatcherError) as error:
-        # The guarantee cannot hold for every family this week (or not provably within the time
-        # limit): place without it and say so; the 20-day list shows the families uncovered.
+        # Not provable within the time limit: place without the guarantee and say so; the
+        # 20-day list shows the families left uncovered.
         notes.append(f"{program}: family guarantee not attained this week ({error})")
         result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
     placed = result.assignments
