@@ -165,6 +165,13 @@ def generate_province(
     )
     done("history")
 
+    # Past classes of today's training bases, for the six-monthly base assessment (有进有出).
+    from matcher.training.history import make_training_history
+
+    training_history = make_training_history(
+        sessions, seed=int(seed), reference_date=reference_date
+    )
+
     tables = {
         "seekers": seekers,
         "households": households,
@@ -172,6 +179,7 @@ def generate_province(
         "posts": post_draw.posts,
         "training_sessions": sessions,
         "placements": history.placements,
+        "training_history": training_history.history,
     }
     tables = {
         name: frame[[c.name for c in TABLES[name].columns]].reset_index(drop=True)
@@ -184,6 +192,7 @@ def generate_province(
             "seekers_truth": seeker_truth,
             "posts_truth": post_draw.truth,
             "placements_truth": history.truth,
+            "training_history_truth": training_history.truth,
         },
         scale=chosen,
         seed=int(seed),

@@ -415,9 +415,43 @@ PLACEMENTS = TableSpec(
     ),
 )
 
+TRAINING_HISTORY = TableSpec(
+    name="training_history",
+    description="Past training classes of the bases and their outcomes (base assessment).",
+    key="record_id",
+    optional_table=True,
+    columns=(
+        _c("record_id", "str", "记录编号", "Record id", unique=True),
+        _c("base_id", "str", "基地编号", "Training base id"),
+        _c("specialty", "str", "专业|培训专业", "Specialty id from the training catalogue"),
+        CITY_COLUMN,
+        _c("period", "str", "考核期", "Half year, e.g. 2008H2", pattern=r"\d{4}H[12]"),
+        _c("end_date", "date", "结业日期", "Last day of the class"),
+        _c("trainees", "int", "培训人数", "Trainees who started", minimum=0, maximum=10000),
+        _c("passed", "int", "合格人数", "Trainees who passed", minimum=0, maximum=10000),
+        _c(
+            "employed_6m",
+            "int",
+            "六个月内就业人数",
+            "Trainees employed within six months",
+            minimum=0,
+            maximum=10000,
+        ),
+        _c("cost_yuan", "int", "培训费用", "Cost of the class, yuan", minimum=0),
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (SEEKERS, HOUSEHOLDS, EMPLOYERS, POSTS, TRAINING_SESSIONS, PLACEMENTS)
+    for spec in (
+        SEEKERS,
+        HOUSEHOLDS,
+        EMPLOYERS,
+        POSTS,
+        TRAINING_SESSIONS,
+        PLACEMENTS,
+        TRAINING_HISTORY,
+    )
 }
 
 

@@ -56,6 +56,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
         "truth/seekers_truth.csv",
         "truth/posts_truth.csv",
         "truth/placements_truth.csv",
+        "truth/training_history_truth.csv",
     }
     assert files_first == files_second
     for name in TABLES:

@@ -83,8 +83,13 @@ def test_assess_cli_derives_history_then_reads_a_given_one(
     training_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "assessment"
+    bare = tmp_path / "bare"  # the generated data without its training history
+    bare.mkdir()
+    for file in training_dir.glob("*.*"):
+        if file.name != "training_history.csv":
+            (bare / file.name).write_bytes(file.read_bytes())
     with pytest.raises(SystemExit) as exit_info:
-        main(["training", "assess", str(training_dir), "--out", str(out)])
+        main(["training", "assess", str(bare), "--out", str(out)])
     assert exit_info.value.code == 0
     # rich wraps long lines: compare with the whitespace collapsed
     assert "derived a synthetic history" in " ".join(capsys.readouterr().err.split())
