@@ -182,6 +182,13 @@ _COUNT_SUFFIX = re.compile(r"\d+\s*(?:名|人|位)$")
 # Everything that is not a letter, digit or CJK ideograph separates words.
 _SEPARATORS = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff]+|_")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# Punctuation between two ideographs separates alternatives ("财务主管/总账主管"). It is written
+# "/", never a space: a space between ideographs is typing noise that the next pass would join,
+# so only a separator that survives a second pass keeps the normal form a fixed point.
+_ALTERNATIVES = "/"
+_PLACEHOLDER = "\ue000"  # private use: marks an alternatives separator while others become spaces
+_SEPARATOR_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])(?:[^\w{_CJK}]|_)+(?=[{_CJK}])")
+_OTHER_SEPARATORS = re.compile(rf"[^\w{_CJK}{_PLACEHOLDER}]+|_")
 # A space between two ideographs carries no meaning in Chinese ("社区 保洁员" = "社区保洁员").
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
@@ -195,9 +202,10 @@ def normalize_title(text: object) -> str:
 
     Steps, in order: NFKC (full-width → half-width), lower case, variant and traditional
     characters → simplified, bracketed decorations removed (unless the whole title is in
-    brackets), advertising words and head-counts at either end removed, punctuation → space,
-    spaces between Chinese characters removed, whitespace collapsed, length capped at
-    :data:`MAX_TITLE_CHARS`.
+    brackets), advertising words and head-counts at either end removed, spaces between Chinese
+    characters removed, punctuation between them → "/" (alternatives), other punctuation →
+    space, whitespace collapsed, length capped at :data:`MAX_TITLE_CHARS`. The result is a
+    fixed point: normalising it again changes nothing.
 
     Parameters
     ----------
@@ -226,6 +234,7 @@ def _normalize_text(text: str) -> str:
     # Titles repeat a lot (the same alias typed by thousands of seekers): cache the work.
     # Cap before the regular expressions run so a pasted essay costs the same as a title.
     value = unicodedata.normalize("NFKC", text[: MAX_TITLE_CHARS * 4]).lower().translate(_VARIANTS)
+    value = value.replace(_PLACEHOLDER, " ")  # the marker below must not come from the input
     stripped = value
     # Nested brackets: strip innermost first, a few rounds are enough for real titles.
     for _ in range(3):
@@ -240,13 +249,14 @@ def _normalize_text(text: str) -> str:
     # alternatives ("财务主管/总账主管"), so join the former before the latter becomes a space.
     value = _SPACE_BETWEEN_CJK.sub("", stripped)
     value = _BRACKET_CHARS.sub(" ", value)
-    value = _SEPARATORS.sub(" ", value).strip()
-    value = " ".join(value.split())
+    value = _SEPARATOR_BETWEEN_CJK.sub(_PLACEHOLDER, value)
+    value = _OTHER_SEPARATORS.sub(" ", value).strip()
+    value = " ".join(value.split()).replace(_PLACEHOLDER, _ALTERNATIVES)
     for pattern in (_LEADING, _TRAILING, _COUNT_SUFFIX):
         trimmed = pattern.sub("", value).strip()
         if trimmed:  # never trim a title down to nothing ("招聘" alone stays "招聘")
             value = trimmed
-    return value[:MAX_TITLE_CHARS].strip()
+    return value[:MAX_TITLE_CHARS].strip(" " + _ALTERNATIVES)
 
 
 def title_script(normalized: str) -> Script:

@@ -26,7 +26,11 @@ from matcher.scoring.normalize import (
         ("【保洁员】", "保洁员"),  # all in brackets: the content is the title
         ("招聘", "招聘"),  # never trimmed to nothing
         ("招生老师", "招生老师"),  # "招" is not a decoration on its own
-        ("财务主管/总账主管", "财务主管 总账主管"),  # alternatives stay apart
+        ("财务主管/总账主管", "财务主管/总账主管"),  # alternatives stay apart
+        ("财务主管、总账主管", "财务主管/总账主管"),
+        ("㏠:⼀", "1日/一"),  # compatibility characters, then punctuation between ideographs
+        ("cad/cam 制图", "cad cam 制图"),
+        ("a\ue000b", "a b"),  # the private-use marker inside normalisation cannot come in
         ("Java 开发工程师（五险一金）", "java 开发工程师"),
         ("  ", ""),
         (None, ""),
