@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,6 +73,43 @@ def _install_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
 
+API_PREFIX = "/api/v1"
+
+
+def _require_key_before_body(app: FastAPI) -> None:
+    """Answer 401 to an ``/api/v1`` request without a valid key, before its body is read.
+
+    FastAPI parses and validates a request body before it runs the route's dependencies, so a
+    request with no key (or a wrong one) and a malformed body would get 422 and learn about the
+    schema; the contract is "no valid key → 401". The key is verified with the dependency's own
+    function (and its cache, so the route's ``PrincipalDep`` does not look it up again); what the
+    key may do (403) stays with the routes.
+    """
+    from fastapi import HTTPException
+    from starlette.concurrency import run_in_threadpool
+
+    from api.deps import get_engine, principal_for
+
+    @app.middleware("http")
+    async def require_key(request: Request, call_next: Any) -> Any:
+        if request.url.path.startswith(API_PREFIX + "/"):
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            token = token.strip()
+            try:
+                if scheme.lower() != "bearer" or not token:
+                    raise HTTPException(401, "an API key is required: Authorization: Bearer <key>")
+                settings = app.dependency_overrides.get(get_settings, get_settings)()
+                engine = get_engine(request, settings)
+                await run_in_threadpool(principal_for, request, engine, settings, token)
+            except HTTPException as error:
+                return JSONResponse(
+                    {"detail": error.detail},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        return await call_next(request)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service. With ``settings``, they replace the environment's for this app."""
 
@@ -97,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     _install_handlers(app)
+    _require_key_before_body(app)
 
     from api.routes import (
         dashboard,
@@ -119,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         seekers, households, employers, vacancies, posts, runs, recommendations, offers,
         families, quotas, fairness,
     ):  # fmt: skip
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app

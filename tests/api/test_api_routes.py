@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import Service
+from service_fixtures import Service
 
 from matcher.generator import GeneratedProvince
 from matcher.generator.output import for_csv
@@ -307,3 +307,18 @@ def test_dashboard_login_and_pages(client: Any, service: Service) -> None:
     run_page = client.get(f"/dashboard/runs/{service.run_id}")
     assert run_page.status_code == 200 and "Fairness" in run_page.text
     client.cookies.clear()
+
+
+def test_no_key_is_401_even_when_the_body_is_malformed(client: Any) -> None:
+    """FastAPI would validate the body (422) before running the key dependency; the contract is
+    that a request without a key learns nothing but that it needs one."""
+    response = client.post(
+        "/api/v1/seekers", content=b"\x00", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    for header in ("Bearer ", "Bearer 0", "Basic abc"):
+        response = client.post(
+            "/api/v1/offers/1/outcome", content=b"{", headers={"Authorization": header}
+        )
+        assert response.status_code == 401, header

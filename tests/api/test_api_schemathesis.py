@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TINY, Service
 from hypothesis import HealthCheck, settings
+from service_fixtures import TINY, Service
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
