@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matcher import reference
+from matcher.geo import district_distances
 from matcher.schemas.tables import EDUCATION_LEVELS
 
 # Share of vacancy and seeker occupations by CSCO major group (2 professional, 3 clerical,
@@ -100,17 +101,6 @@ class World:
         return codes, start, count, self.titles["title"].to_numpy(dtype=str)
 
 
-def _haversine_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon_r, lat_r = np.radians(lon), np.radians(lat)
-    dlon = lon_r[:, None] - lon_r[None, :]
-    dlat = lat_r[:, None] - lat_r[None, :]
-    a = (
-        np.sin(dlat / 2) ** 2
-        + np.cos(lat_r[:, None]) * np.cos(lat_r[None, :]) * np.sin(dlon / 2) ** 2
-    )
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 # Words too common in occupation and skill names to link them (技术 would tie 水利技术 to anything).
 _COMMON_BIGRAMS = frozenset(
     [
@@ -157,9 +147,10 @@ def load_world() -> World:
     cities = reference.cities()
     districts = reference.districts().reset_index(drop=True).copy()
     districts["position"] = np.arange(len(districts))
-    lon = districts["longitude"].to_numpy(dtype=float)
-    lat = districts["latitude"].to_numpy(dtype=float)
-    distance = _haversine_km(lon, lat)
+    codes, km = district_distances()
+    if not (codes == districts["code"].astype(str).to_numpy()).all():
+        raise AssertionError("district order differs from the distance table")
+    distance = km.copy()
     urban = districts["urban"].to_numpy(dtype=bool)
     np.fill_diagonal(distance, np.where(urban, _URBAN_INTERNAL_KM, _COUNTY_INTERNAL_KM))
     # Road distance is longer than the great circle, and never shorter than crossing a district.

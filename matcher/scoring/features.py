@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher import reference
+from matcher.geo import district_distances
 from matcher.schemas.tables import EDUCATION_LEVELS
 from matcher.scoring.normalize import normalize_title, segment
 from matcher.scoring.topk import char_ngram_vectorizer
@@ -354,26 +355,6 @@ def prepare_posts(posts: pd.DataFrame) -> PreparedPosts:
     )
 
 
-def _district_distance() -> tuple[dict[str, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    table = reference.districts()
-    position = {code: i for i, code in enumerate(table["code"].tolist())}
-    return position, table["longitude"].to_numpy(float), table["latitude"].to_numpy(float)
-
-
-def _haversine_km(
-    lon1: npt.NDArray[np.float64],
-    lat1: npt.NDArray[np.float64],
-    lon2: npt.NDArray[np.float64],
-    lat2: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    lon1, lat1, lon2, lat2 = (np.radians(a) for a in (lon1, lat1, lon2, lat2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
-
-
 class TitleScorer:
     """String similarities between distinct desired titles and distinct post titles / types.
 
@@ -493,13 +474,13 @@ def _distance_table(
 ) -> FloatArray:
     """Great-circle km between the pair's district centres (NaN for unknown districts), from a
     districts × districts table rather than one haversine per pair."""
-    position, lon, lat = _district_distance()
-    codes = pd.Index(list(position), dtype=object)
+    district_codes, km = district_distances()
+    codes = pd.Index(district_codes, dtype=object)
     s_pos = codes.get_indexer(pd.Index(seekers.district[seeker_index], dtype=object))
     p_pos = codes.get_indexer(pd.Index(posts.district[post_index], dtype=object))
     n = len(codes)
     table = np.full((n + 1, n + 1), np.nan, dtype=np.float32)
-    table[:n, :n] = _haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    table[:n, :n] = km
     # Unknown districts (-1) index the extra NaN row / column.
     s_pos[s_pos < 0] = n
     p_pos[p_pos < 0] = n

@@ -22,10 +22,9 @@ from rapidfuzz import fuzz, process
 
 from matcher import reference
 from matcher.errors import DataValidationError, Problem
+from matcher.geo import district_distances
 from matcher.reference import education_rank
 from matcher.scoring.features import (
-    _district_distance,
-    _haversine_km,
     code_to_int,
     occupation_depth,
     prepare_seekers,
@@ -181,7 +180,8 @@ def _interest(seekers: pd.DataFrame, specialties: pd.DataFrame, reference_date: 
 def _district_km(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) -> FloatArray:
     """Distance between district centres, left × right (0 within a district); computed once per
     distinct pair of districts."""
-    position, lon, lat = _district_distance()
+    district_codes, km = district_distances()
+    position = {code: i for i, code in enumerate(district_codes)}
     left_codes, left_unique = pd.factorize(pd.Series(left, dtype="string"))
     right_codes, right_unique = pd.factorize(pd.Series(right, dtype="string"))
     lp = np.asarray([position.get(str(d), -1) for d in left_unique], dtype=np.int64)
@@ -189,7 +189,7 @@ def _district_km(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) 
     table = np.zeros((len(lp), len(rp)))
     known = (lp[:, None] >= 0) & (rp[None, :] >= 0)
     li, ri = np.nonzero(known)
-    table[li, ri] = _haversine_km(lon[lp[li]], lat[lp[li]], lon[rp[ri]], lat[rp[ri]])
+    table[li, ri] = km[lp[li], rp[ri]]
     same = np.asarray(left_unique, dtype=object)[:, None] == np.asarray(right_unique, dtype=object)
     table[same] = 0.0
     return table[np.asarray(left_codes)[:, None], np.asarray(right_codes)[None, :]]
