@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff format matcher api tests benchmarks scripts
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
