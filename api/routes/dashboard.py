@@ -119,10 +119,13 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
         families.extend({**item, "city": code} for item in items)
     families.sort(key=lambda f: ({"overdue": 0, "near": 1, "open": 2}[f["status"]], f["days_left"]))
     tier_bars = [
-        (f"第 {tier} 优先级 tier {tier}", placed / eligible if eligible else 0.0,
-         f"{placed}/{eligible}")
+        (
+            f"第 {tier} 优先级 tier {tier}",
+            placed / eligible if eligible else 0.0,
+            f"{placed}/{eligible}",
+        )
         for tier, (placed, eligible) in sorted(tier_totals.items(), key=lambda t: int(t[0]))
-    ]  # fmt: skip
+    ]
     return templates.TemplateResponse(
         request,
         "index.html",

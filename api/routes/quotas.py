@@ -34,10 +34,15 @@ def get_quotas(
     latest = queries.latest_runs_by_city(connection)
     cities = list(city_codes())
     need = [
-        int(latest.get(c, {}).get("summary", {}).get("fairness", {}).get(program, {})
-            .get("eligible", 0))
+        int(
+            latest.get(c, {})
+            .get("summary", {})
+            .get("fairness", {})
+            .get(program, {})
+            .get("eligible", 0)
+        )
         for c in cities
-    ]  # fmt: skip
+    ]
     if sum(need) == 0:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "no succeeded runs with eligible seekers yet: no need known"

@@ -24,16 +24,32 @@ router = APIRouter(prefix="/seekers", tags=["seekers"])
 
 _EXAMPLE = [
     {
-        "seeker_id": "S9000001", "id_number": "<18-digit GB 11643 number>", "name": "王伟",
-        "sex": "M", "birth_date": "1962-05-01", "city": "2101", "district": "210102",
-        "hukou": "urban", "education": "senior_secondary", "graduation_year": 1980,
-        "skills": "电工", "desired_titles": "保安员|仓库管理员", "reservation_wage": 1200,
-        "registered_unemployed": True, "unemployed_since": "2008-11-01",
-        "registered_date": "2009-03-02", "household_id": "H0000001", "disabled": False,
-        "returning_migrant": False, "demobilised_soldier": False, "model_worker": False,
-        "military_spouse": False, "martyr_family": False, "single_parent": False,
+        "seeker_id": "S9000001",
+        "id_number": "<18-digit GB 11643 number>",
+        "name": "王伟",
+        "sex": "M",
+        "birth_date": "1962-05-01",
+        "city": "2101",
+        "district": "210102",
+        "hukou": "urban",
+        "education": "senior_secondary",
+        "graduation_year": 1980,
+        "skills": "电工",
+        "desired_titles": "保安员|仓库管理员",
+        "reservation_wage": 1200,
+        "registered_unemployed": True,
+        "unemployed_since": "2008-11-01",
+        "registered_date": "2009-03-02",
+        "household_id": "H0000001",
+        "disabled": False,
+        "returning_migrant": False,
+        "demobilised_soldier": False,
+        "model_worker": False,
+        "military_spouse": False,
+        "martyr_family": False,
+        "single_parent": False,
     }
-]  # fmt: skip
+]
 _CSV = "seeker_id,id_number,name,sex,birth_date,city,district,...\n"
 
 
