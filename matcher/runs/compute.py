@@ -24,6 +24,7 @@ from matcher.allocation.api import allocate
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.errors import InfeasibleError, MatcherError
 from matcher.guarantee import guarantee_status
+from matcher.pipeline import allocation_seekers
 from matcher.recommend import recommend, recommendation_reasons, shortlists
 
 Progress = Callable[[str, float], None]
@@ -213,23 +214,11 @@ def _place_program(
     pairs = pairs.loc[~pairs["seeker_id"].isin(unavailable)]
     if pairs.empty:
         return empty, eligibility, scored
-    tiers = eligibility.set_index("seeker_id")["tier"]
-    households = inputs.households.set_index("household_id")["zero_employment"]
-    people = inputs.seekers.loc[
-        inputs.seekers["seeker_id"].isin(pairs["seeker_id"]), ["seeker_id", "household_id"]
-    ]
-    seeker_table = pd.DataFrame(
-        {
-            "seeker_id": people["seeker_id"].astype(str).to_numpy(),
-            "tier": tiers.reindex(people["seeker_id"]).fillna(1).astype(int).to_numpy(),
-            "family_id": people["household_id"].astype(str).to_numpy(),
-            "zero_employment": households.reindex(people["household_id"])
-            .astype("boolean")
-            .fillna(False)
-            .astype(int)
-            .to_numpy(),
-        }
-    )
+    # Candidates exist only for the eligible, so this is the pipeline's table of the seekers
+    # still available with a candidate this week.
+    seeker_table = allocation_seekers(inputs.seekers, inputs.households, eligibility)
+    seeker_table = seeker_table.loc[seeker_table["seeker_id"].isin(pairs["seeker_id"])]
+    seeker_table = seeker_table.reset_index(drop=True)
     post_table = pd.DataFrame(
         {
             "post_id": posts["post_id"].astype(str).to_numpy(),
