@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -43,18 +42,6 @@ class DemoResult:
     allocations: dict[str, ProgramRun] = field(default_factory=dict)
     model_note: str = ""
     files: list[Path] = field(default_factory=list)
-
-
-def _shipped_model() -> tuple[Any, str]:
-    """The shipped ranking model, or None with the reason when it cannot be used here."""
-    from matcher.errors import ModelCompatibilityError
-    from matcher.ranking.persist import load_model
-
-    try:
-        model, card = load_model()
-    except ModelCompatibilityError as error:
-        return None, f"scores are title similarities: {error}"
-    return model, f"scores from the shipped ranking model ({card.get('version', 'unversioned')})"
 
 
 def run_demo(
@@ -99,7 +86,9 @@ def run_demo(
         write_table(results[program], path)
         files.append(path)
 
-    model, model_note = _shipped_model()
+    from matcher.ranking.persist import load_shipped_model
+
+    model, model_note = load_shipped_model()
     allocations: dict[str, ProgramRun] = {}
     for program, families in PROGRAMS_ALLOCATED.items():
         announce(f"allocating {program} posts (quotas, candidates, {DEMO_MECHANISM})")

@@ -142,21 +142,6 @@ def _random_candidates(
     return pd.concat(parts, ignore_index=True)
 
 
-def _shipped_ranker() -> tuple[Any, str]:
-    """The shipped ranking model and a label saying what scored the pairs; ``None`` (title
-    similarity) when the model is missing or does not fit these libraries."""
-    from matcher.errors import ModelCompatibilityError
-    from matcher.ranking.persist import DEFAULT_MODEL_PATH, load_model
-
-    try:
-        model, card = load_model(DEFAULT_MODEL_PATH)
-    except ModelCompatibilityError as error:
-        return None, f"scoring (title similarity; ranker unavailable: {error})"
-    created = str(card.get("created", ""))
-    data = str(card.get("training_data", {}).get("sha256", ""))[:12]
-    return model, f"ranker ({DEFAULT_MODEL_PATH.name}, created {created}, trained on {data})"
-
-
 def build_instance(
     scale: str = "small",
     seed: int = 0,
@@ -237,7 +222,9 @@ def build_instance(
 
         model = None
         if candidate_source == "ranker":
-            model, source_label = _shipped_ranker()
+            from matcher.ranking.persist import load_shipped_model
+
+            model, source_label = load_shipped_model()
         found = generate_candidates(
             people, open_posts, province.reference_date, k=k, eligibility=eligibility, model=model
         )

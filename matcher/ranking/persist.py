@@ -227,3 +227,15 @@ def render_model_card(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def load_shipped_model() -> tuple[PlacementRanker | None, str]:
+    """The shipped ranking model and a label saying what scores the pairs; ``None`` (scores are
+    title similarities) when the model is missing or does not fit these libraries, with why."""
+    try:
+        model, card = load_model(DEFAULT_MODEL_PATH)
+    except ModelCompatibilityError as error:
+        return None, f"scoring (title similarity; ranker unavailable: {error})"
+    created = str(card.get("created", ""))
+    data = str(card.get("training_data", {}).get("sha256", ""))[:12]
+    return model, f"ranker ({DEFAULT_MODEL_PATH.name}, created {created}, trained on {data})"
