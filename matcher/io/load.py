@@ -523,18 +523,12 @@ def load_dataset(
     return Dataset(root, frames, when, read_manifest(root), warnings)
 
 
-def ids_as_index(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """A frame indexed by its id column (kept as a column too)."""
-    return frame.set_index(pd.Index(frame[key].to_numpy(), name=key), drop=False)
-
-
 __all__ = [
     "Dataset",
     "check_identity_numbers",
     "check_references",
     "dataset_reference_date",
     "find_table_file",
-    "ids_as_index",
     "load_dataset",
     "load_table",
     "parse_table",
