@@ -84,6 +84,10 @@ def allocate_covering_families(
     can hold for. Returns the ``Allocation`` and the families left out of the guarantee (they
     stay in the allocation, without the guarantee)."""
     options.pop("families", None)
+    try:  # usually every family can be covered: one solve, no diagnosis
+        return allocate(seekers, posts, candidates, families=True, **options), set()
+    except InfeasibleError:
+        pass
     uncovered = uncoverable_families(
         seekers,
         posts,
