@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from matcher.frames import isin
+
 GUARANTEE_DAYS = 20
 NEAR_DAYS = 5
 #: Outcomes of an offer that count as "offered a suitable post".
@@ -80,12 +82,12 @@ def guarantee_status(
     )
 
     members = seekers.loc[:, ["seeker_id", "household_id"]].astype("string")
-    members = members[members["household_id"].isin(families["household_id"])]
+    members = members[isin(members["household_id"], families["household_id"])]
     member_lists = (
         members.sort_values("seeker_id").groupby("household_id")["seeker_id"].agg("|".join)
     )
     covering = offers.loc[offers["outcome"].isin(COVERING_OUTCOMES), "seeker_id"].astype(str)
-    covered_households = set(members.loc[members["seeker_id"].isin(covering), "household_id"])
+    covered_households = set(members.loc[isin(members["seeker_id"], covering), "household_id"])
 
     ranked = best_posts.merge(members, on="seeker_id").sort_values(
         ["household_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
@@ -97,7 +99,7 @@ def guarantee_status(
 
     ids = families["household_id"]
     status = np.where(
-        ids.isin(covered_households).to_numpy(),
+        isin(ids, covered_households),
         "covered",
         np.where(
             families["days_left"] < 0,

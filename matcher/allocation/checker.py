@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.errors import MatcherError
+from matcher.frames import isin
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def find_violations(
     if len(placed) and len(candidates):
         # Narrow the candidate table to placed seekers first: hashing 15 million pairs for a
         # merge costs seconds, a membership test of one column a fraction of that.
-        relevant = candidates["seeker_id"].isin(placed["seeker_id"])
+        relevant = isin(candidates["seeker_id"], placed["seeker_id"])
         pairs = placed.merge(
             candidates.loc[relevant, ["seeker_id", "post_id"]],
             on=["seeker_id", "post_id"],
@@ -160,7 +161,7 @@ def find_violations(
     if (family_guarantee or one_per_family) and "family_id" in seekers:
         family = seekers["family_id"].astype("string").fillna("").str.strip()
         has_family = (family != "").to_numpy()
-        placed_mask = seekers["seeker_id"].isin(placed["seeker_id"]).to_numpy()
+        placed_mask = isin(seekers["seeker_id"], placed["seeker_id"])
         family_placed = (
             pd.Series(placed_mask[has_family]).groupby(family.to_numpy()[has_family]).sum()
         )
@@ -171,7 +172,7 @@ def find_violations(
                 )
         if family_guarantee:
             zero = _as_bool(seekers["zero_employment"]).to_numpy()
-            has_candidate = seekers["seeker_id"].isin(candidates["seeker_id"]).to_numpy()
+            has_candidate = isin(seekers["seeker_id"], candidates["seeker_id"])
             frame = pd.DataFrame(
                 {
                     "family": family.to_numpy()[has_family],

@@ -17,6 +17,7 @@ import pandas as pd
 
 from matcher.allocation.api import allocate
 from matcher.errors import InfeasibleError
+from matcher.frames import isin
 
 # Each round releases the families the diagnosis named; coverage is maximised in each, so one
 # round normally settles it and a few always do.
@@ -35,7 +36,7 @@ def release_families(seekers: pd.DataFrame, families: set[str]) -> pd.DataFrame:
     """``seekers`` with the given families taken out of the guarantee (``zero_employment`` 0)."""
     if not families:
         return seekers
-    released = seekers["family_id"].astype(str).isin(families).to_numpy()
+    released = isin(seekers["family_id"].astype(str), families)
     return seekers.assign(zero_employment=np.where(released, 0, seekers["zero_employment"]))
 
 

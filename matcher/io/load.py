@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from matcher import idnumber, reference
 from matcher.errors import DataValidationError, Problem
+from matcher.frames import isin
 from matcher.schemas import (
     FALSE_WORDS,
     LIST_SEPARATORS,
@@ -390,7 +391,7 @@ def check_references(
             if known is None:
                 continue
             values = frame[column.name].astype("string")
-            unknown = values.notna() & ~values.isin(known)
+            unknown = values.notna() & ~isin(values, known)
             for index in unknown[unknown].index:
                 problems.append(
                     Problem(labels[name], int(index) + _FIRST_DATA_ROW, column.name,

@@ -24,6 +24,7 @@ import pandas as pd
 from ortools.graph.python import min_cost_flow
 
 from matcher.errors import MatcherError
+from matcher.frames import isin
 
 Method = Literal["capped", "topk"]
 METHODS: tuple[str, ...] = ("capped", "topk")
@@ -220,7 +221,7 @@ def recommend(
         raise ValueError(f"The 'slack' parameter must be > 0. Got {slack!r}.")
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter must be one of {METHODS}. Got {method!r}.")
-    pairs = pairs.loc[pairs["post_id"].isin(openings.index)]
+    pairs = pairs.loc[isin(pairs["post_id"], openings.index)]
     n_seekers = int(pairs["seeker_id"].nunique())
     caps = recommendation_caps(openings, n_seekers, list_length, slack)
     plain = top_k_lists(pairs, list_length)
@@ -244,7 +245,7 @@ def shortlists(
 ) -> pd.DataFrame:
     """Each vacancy's shortlist: its best-scoring candidate seekers, ``per_opening`` per place
     (at most ``max_length``). Columns ``post_id``, ``rank``, ``seeker_id``, ``score``."""
-    ordered = pairs.loc[pairs["post_id"].isin(openings.index)].sort_values(
+    ordered = pairs.loc[isin(pairs["post_id"], openings.index)].sort_values(
         ["post_id", "score", "seeker_id"], ascending=[True, False, True], kind="stable"
     )
     ordered = ordered.assign(rank=ordered.groupby("post_id").cumcount().to_numpy() + 1)

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 
 from matcher import __version__
 from matcher.errors import MatcherError
+from matcher.frames import isin
 from matcher.runs.compute import (
     OUTPUT_TABLES,
     PLACEMENT_COLUMNS,
@@ -178,9 +179,9 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
     ).drop(columns=["placed_week"])
     if len(offers):
         accepted = set(offers.loc[offers["outcome"] == "accepted", "seeker_id"])
-        pool = pool.loc[~pool["seeker_id"].isin(accepted)].reset_index(drop=True)
+        pool = pool.loc[~isin(pool["seeker_id"], accepted)].reset_index(drop=True)
     households = read_table(connection, "households", city=city)
-    households = households.loc[households["household_id"].isin(pool["household_id"])]
+    households = households.loc[isin(households["household_id"], pool["household_id"])]
     open_posts = read_table(
         connection,
         "posts",

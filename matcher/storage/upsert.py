@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.errors import DataValidationError, Problem
+from matcher.frames import isin
 from matcher.io.load import check_identity_numbers, check_references, parse_table
 from matcher.schemas.tables import TABLES, TableSpec
 from matcher.storage.models import DOMAIN_TABLES, STORED_TABLES
@@ -90,7 +91,7 @@ def _database_problems(
         values = frame[column].astype("string")
         present = values.dropna()
         known = _existing_ids(connection, target, present.tolist())
-        unknown = values.notna() & ~values.isin(known)
+        unknown = values.notna() & ~isin(values, known)
         for index in unknown[unknown].index:
             problems.append(
                 Problem(label, int(index) + _FIRST_DATA_ROW, column, str(values[index]),
