@@ -108,6 +108,24 @@ def _topk_block(scores: npt.NDArray[np.floating], k: int) -> tuple[IntArray, Flo
     return columns.astype(np.int64, copy=False), values
 
 
+def _group_max(rows: npt.NDArray[np.float32], first: IntArray) -> npt.NDArray[np.float32]:
+    """Column-wise maximum of each run of ``rows`` starting at ``first`` (sorted, distinct).
+
+    The same as ``np.maximum.reduceat(rows, first, axis=0)``, which numpy runs segment by
+    segment and is ~15× slower on many short runs (a seeker has a few desired titles): here
+    the j-th row of every run longer than j is folded in with one gathered ``maximum``.
+    """
+    counts = np.diff(np.append(first, rows.shape[0]))
+    out = rows[first]
+    for j in range(1, int(counts.max(initial=1))):
+        longer = np.flatnonzero(counts > j)
+        if longer.size == counts.size:
+            np.maximum(out, rows[first + j], out=out)
+        else:
+            out[longer] = np.maximum(out[longer], rows[first[longer] + j])
+    return out
+
+
 def chunked_topk(
     queries: sp.csr_matrix | sp.csr_array,
     targets: sp.csr_matrix | sp.csr_array,
@@ -189,7 +207,7 @@ def chunked_topk(
             # Max over each output row's query rows; rows with none keep ``missing_score``.
             present = np.unique(local)
             first = np.searchsorted(local, present)
-            block[present] = np.maximum.reduceat(sims, first, axis=0)
+            block[present] = _group_max(sims, first)
         if allowed is not None:
             mask = allowed(out_start, out_stop)
             block[~mask] = -np.inf

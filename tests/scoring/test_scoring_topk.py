@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.scoring.topk import chunked_topk, tfidf_topk, topk_dense
+from matcher.scoring.topk import _group_max, chunked_topk, tfidf_topk, topk_dense
 
 
 def _brute(dense: np.ndarray, k: int, cutoff: float) -> list[list[tuple[int, float]]]:
@@ -89,3 +89,14 @@ def test_tfidf_topk_finds_the_chinese_title() -> None:
 
 def test_tfidf_topk_with_no_targets() -> None:
     assert len(tfidf_topk(["保洁员"], ["", ""], 3)) == 0
+
+
+@given(
+    sizes=st.lists(st.integers(1, 5), min_size=1, max_size=30),
+    n_cols=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_group_max_equals_reduceat(sizes: list[int], n_cols: int, seed: int) -> None:
+    rows = np.random.default_rng(seed).random((sum(sizes), n_cols), dtype=np.float32)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    assert np.array_equal(_group_max(rows, first), np.maximum.reduceat(rows, first, axis=0))
