@@ -23,6 +23,7 @@ import pandas as pd
 from matcher.allocation.api import allocate
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.errors import InfeasibleError, MatcherError
+from matcher.frames import isin
 from matcher.guarantee import guarantee_status
 from matcher.pipeline import allocation_seekers
 from matcher.recommend import recommend, recommendation_reasons, shortlists
@@ -174,7 +175,7 @@ def _drop_refused(pairs: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
         return pairs
     key = pairs["seeker_id"].astype(str) + "\x1f" + pairs["post_id"].astype(str)
     gone = set(refused["seeker_id"].astype(str) + "\x1f" + refused["post_id"].astype(str))
-    return pairs.loc[~key.isin(gone).to_numpy()]
+    return pairs.loc[~isin(key, gone)]
 
 
 def _open_posts(inputs: WeekInputs, program: str) -> pd.DataFrame:
@@ -211,13 +212,13 @@ def _place_program(
     )
     pairs = _drop_refused(_pairs(candidates), inputs.offers)
     scored = pairs.loc[:, ["seeker_id", "post_id", "score"]]
-    pairs = pairs.loc[~pairs["seeker_id"].isin(unavailable)]
+    pairs = pairs.loc[~isin(pairs["seeker_id"], unavailable)]
     if pairs.empty:
         return empty, eligibility, scored
     # Candidates exist only for the eligible, so this is the pipeline's table of the seekers
     # still available with a candidate this week.
     seeker_table = allocation_seekers(inputs.seekers, inputs.households, eligibility)
-    seeker_table = seeker_table.loc[seeker_table["seeker_id"].isin(pairs["seeker_id"])]
+    seeker_table = seeker_table.loc[isin(seeker_table["seeker_id"], pairs["seeker_id"])]
     seeker_table = seeker_table.reset_index(drop=True)
     post_table = pd.DataFrame(
         {
@@ -279,7 +280,7 @@ def _fairness(
         eligible = table.loc[table["eligible"].astype(bool), ["seeker_id", "tier"]]
         placed_ids = set(placements.loc[placements["program"] == program, "seeker_id"])
         frame = eligible.assign(
-            placed=eligible["seeker_id"].isin(placed_ids).to_numpy(),
+            placed=isin(eligible["seeker_id"], placed_ids),
             tier=eligible["tier"].astype("Int64").astype(str).to_numpy(),
             sex=attributes["sex"].reindex(eligible["seeker_id"]).to_numpy(),
             hukou=attributes["hukou"].reindex(eligible["seeker_id"]).to_numpy(),
@@ -371,8 +372,9 @@ def compute_week(
 
     report("scoring vacancies", len(config.programs) / steps)
     vacancies = _open_posts(inputs, "vacancy")
+    candidates = None
     if vacancies.empty or inputs.seekers.empty:
-        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score", "reason"])
+        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
     else:
         candidates = generate_candidates(
             inputs.seekers,
@@ -381,11 +383,7 @@ def compute_week(
             k=config.candidates_k,
             prepared=(seeker_side, prepare_posts(vacancies)),
         )
-        scored_pairs = _pairs(candidates)
-        scored_pairs["reason"] = recommendation_reasons(
-            scored_pairs, candidates.seekers, candidates.posts
-        ).to_numpy()
-        pairs = _drop_refused(scored_pairs, inputs.offers)
+        pairs = _drop_refused(_pairs(candidates), inputs.offers)
     lap("vacancy_candidates")
 
     report("recommending", (len(config.programs) + 1) / steps)
@@ -400,8 +398,16 @@ def compute_week(
         slack=config.slack,
         method=config.method,
     )
-    reasons = pairs.loc[:, ["seeker_id", "post_id", "reason"]]
-    recommendations = lists.lists.merge(reasons, on=["seeker_id", "post_id"], how="left")
+    key = ["seeker_id", "post_id"]
+    # Reasons are written for the listed pairs only (a quarter of the candidates), from the
+    # pair features the candidates carry.
+    features = pairs.drop(columns=[c for c in lists.lists.columns if c not in key and c in pairs])
+    recommendations = lists.lists.merge(features, on=key, how="left")
+    recommendations["reason"] = (
+        recommendation_reasons(recommendations, candidates.seekers, candidates.posts).to_numpy()
+        if candidates is not None and len(recommendations)
+        else pd.Series([], dtype="string")
+    )
     recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
     employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
     short = shortlists(
