@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from api.settings import Settings, get_settings
 from matcher.storage.engine import make_engine
@@ -26,7 +27,15 @@ _keys_lock = threading.Lock()
 bearer = HTTPBearer(auto_error=False, description="An API key from `matcher apikey create`.")
 
 
-def get_engine(request: Request, settings: SettingsDep) -> Engine:
+def settings_of(app: FastAPI) -> Settings:
+    """The settings the ``get_settings`` dependency would give (overrides included), for code
+    outside dependency injection and for async dependencies: ``get_settings`` is a plain
+    function, which FastAPI would run in the thread pool on every request."""
+    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    return settings
+
+
+def get_engine(request: Request, settings: Settings) -> Engine:
     """The engine for the configured database, made on first use and kept by the app."""
     engines: dict[str, Engine] = request.app.state.engines
     url = settings.db or ""
@@ -40,7 +49,12 @@ def get_engine(request: Request, settings: SettingsDep) -> Engine:
     return engine
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
+async def _engine_dependency(request: Request) -> Engine:
+    # Async: a dictionary look-up (making an engine opens no connection) needs no thread.
+    return get_engine(request, settings_of(request.app))
+
+
+EngineDep = Annotated[Engine, Depends(_engine_dependency)]
 
 
 def get_connection(engine: EngineDep) -> Iterator[Connection]:
@@ -57,17 +71,30 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+#: Where the key middleware leaves ``(token, principal)`` in the request's state.
+VERIFIED_KEY = "matcher_verified_key"
+
+
+def cached_principal(request: Request, settings: Settings, token: str) -> Principal | None:
+    """The principal of a key verified less than ``key_cache_seconds`` ago, else ``None``."""
+    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
+    hit = cache.get(token)
+    if hit is not None and time.monotonic() - hit[0] < settings.key_cache_seconds:
+        return hit[1]
+    return None
+
+
 def principal_for(request: Request, engine: Engine, settings: Settings, token: str) -> Principal:
     """Verify a presented key (remembered for ``key_cache_seconds``)."""
-    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
+    hit = cached_principal(request, settings, token)
+    if hit is not None:
+        return hit
     now = time.monotonic()
-    hit = cache.get(token)
-    if hit is not None and now - hit[0] < settings.key_cache_seconds:
-        return hit[1]
     principal = verify_key(engine, token)
     if principal is None:
         raise _unauthorized("invalid or revoked API key")
     if settings.key_cache_seconds > 0:
+        cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
         with _keys_lock:
             if len(cache) > 10_000:
                 cache.clear()
@@ -75,16 +102,25 @@ def principal_for(request: Request, engine: Engine, settings: Settings, token: s
     return principal
 
 
-def get_principal(
+async def get_principal(
     request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller's key from ``Authorization: Bearer …``; 401 when absent or not valid."""
+    """The caller's key from ``Authorization: Bearer …``; 401 when absent or not valid.
+
+    Under ``/api/v1`` the key middleware has already verified it and left the principal in
+    the request's state; otherwise it is verified here (in the thread pool: it may read the
+    database).
+    """
     if credentials is None or not credentials.credentials:
         raise _unauthorized("an API key is required: Authorization: Bearer <key>")
-    return principal_for(request, engine, settings, credentials.credentials)
+    token = credentials.credentials
+    verified = request.scope.get("state", {}).get(VERIFIED_KEY)
+    if verified is not None and verified[0] == token:
+        return cast(Principal, verified[1])
+    settings = settings_of(request.app)
+    engine = get_engine(request, settings)
+    return await run_in_threadpool(principal_for, request, engine, settings, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.deps import VERIFIED_KEY, cached_principal, get_engine, principal_for, settings_of
 from api.settings import Settings, get_settings
 from matcher import __version__
 from matcher.errors import DataValidationError, MatcherError
@@ -76,38 +78,48 @@ def _install_handlers(app: FastAPI) -> None:
 API_PREFIX = "/api/v1"
 
 
-def _require_key_before_body(app: FastAPI) -> None:
+class RequireKeyBeforeBody:
     """Answer 401 to an ``/api/v1`` request without a valid key, before its body is read.
 
     FastAPI parses and validates a request body before it runs the route's dependencies, so a
     request with no key (or a wrong one) and a malformed body would get 422 and learn about the
     schema; the contract is "no valid key → 401". The key is verified with the dependency's own
-    function (and its cache, so the route's ``PrincipalDep`` does not look it up again); what the
-    key may do (403) stays with the routes.
+    function and cache, and the principal is handed to the route's ``PrincipalDep`` so it is
+    not looked up twice; what the key may do (403) stays with the routes.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) runs
+    every request through a task group and memory streams, which cost more CPU than the
+    seeker-recommendations route itself. A cached key is checked without leaving the event
+    loop; only a cache miss goes to the thread pool (it reads the database).
     """
-    from fastapi import HTTPException
-    from starlette.concurrency import run_in_threadpool
 
-    from api.deps import get_engine, principal_for
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-    @app.middleware("http")
-    async def require_key(request: Request, call_next: Any) -> Any:
-        if request.url.path.startswith(API_PREFIX + "/"):
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            token = token.strip()
-            try:
-                if scheme.lower() != "bearer" or not token:
-                    raise HTTPException(401, "an API key is required: Authorization: Bearer <key>")
-                settings = app.dependency_overrides.get(get_settings, get_settings)()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        try:
+            if scheme.lower() != "bearer" or not token:
+                raise HTTPException(401, "an API key is required: Authorization: Bearer <key>")
+            settings = settings_of(request.app)
+            principal = cached_principal(request, settings, token)
+            if principal is None:
                 engine = get_engine(request, settings)
-                await run_in_threadpool(principal_for, request, engine, settings, token)
-            except HTTPException as error:
-                return JSONResponse(
-                    {"detail": error.detail},
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-        return await call_next(request)
+                principal = await run_in_threadpool(principal_for, request, engine, settings, token)
+        except HTTPException as error:
+            response = JSONResponse(
+                {"detail": error.detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+            return
+        # The request's own state (a per-request copy of the app's lifespan state).
+        scope.setdefault("state", {})[VERIFIED_KEY] = (token, principal)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -135,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     _install_handlers(app)
-    _require_key_before_body(app)
+    app.add_middleware(RequireKeyBeforeBody)
 
     from api.routes import (
         dashboard,

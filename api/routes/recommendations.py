@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import ConnectionDep, PrincipalDep, forbid_unless
+from api.deps import EngineDep, PrincipalDep, forbid_unless
 from api.routes._tables import not_found
 from api.schemas import SeekerRecommendations
 from matcher.runs import queries
@@ -14,38 +16,37 @@ from matcher.runs import queries
 router = APIRouter(tags=["recommendations"])
 
 
+def _read(engine: Engine, seeker_id: str, run_id: int | None) -> queries.SeekerList | None:
+    with engine.connect() as connection:
+        return queries.seeker_list(connection, seeker_id, run_id)
+
+
 @router.get(
     "/seekers/{seeker_id}/recommendations",
     response_model=SeekerRecommendations,
     summary="A seeker's recommended vacancies with reasons (latest run of their city, or run_id)",
 )
-def seeker_recommendations(
+async def seeker_recommendations(
     seeker_id: str,
-    connection: ConnectionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     run_id: int | None = Query(default=None, ge=1, le=2**31 - 1),
 ) -> dict[str, Any]:
-    seeker = queries.get_row(connection, "seekers", seeker_id)
-    if seeker is None:
+    # The service's most frequent read, kept to one trip to the thread pool (one statement on
+    # one connection); async, so FastAPI also validates and serializes the body in the event
+    # loop rather than in a second trip.
+    found = await run_in_threadpool(_read, engine, seeker_id, run_id)
+    if found is None:
         raise not_found("seeker", seeker_id)
-    forbid_unless(principal, seeker["city"])
-    week = None
-    if run_id is None:
-        latest = queries.latest_succeeded(connection, seeker["city"])
-        if latest is None:
-            return {"seeker_id": seeker_id, "run_id": None, "week": None, "items": [], "total": 0}
-        run_id, week = latest
-    else:
-        run = queries.get_run(connection, run_id)
-        if run is None or run["status"] != "succeeded":
+    forbid_unless(principal, found.seeker_city)
+    if run_id is not None:
+        if found.run_id is None or found.run_status != "succeeded":
             raise not_found("succeeded run", str(run_id))
-        forbid_unless(principal, run["city"])
-        week = run["week"]
-    items = queries.seeker_recommendations(connection, seeker_id, run_id)
+        forbid_unless(principal, found.run_city)
     return {
         "seeker_id": seeker_id,
-        "run_id": run_id,
-        "week": week,
-        "items": items,
-        "total": len(items),
+        "run_id": found.run_id,
+        "week": found.week,
+        "items": found.items,
+        "total": len(found.items),
     }

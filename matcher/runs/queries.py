@@ -7,9 +7,11 @@ identity numbers leave here masked only.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Select, bindparam, case, func, select
 
 from matcher.idnumber import mask
 from matcher.schemas.tables import TABLES
@@ -121,15 +123,32 @@ def get_run(connection: Connection, run_id: int) -> dict[str, Any] | None:
     return None if row is None else run_public(row)
 
 
+def _newest_succeeded(runs: Any, city: Any) -> Select[tuple[int]]:
+    """The id of ``city``'s newest succeeded run in ``runs`` (latest week, then latest run)."""
+    return (
+        select(runs.c.run_id)
+        .where(runs.c.city == city, runs.c.status == "succeeded")
+        .order_by(runs.c.week.desc(), runs.c.run_id.desc())
+        .limit(1)
+    )
+
+
 def latest_succeeded(connection: Connection, city: str) -> tuple[int, str] | None:
     """``(run_id, week)`` of the city's newest succeeded run (latest week, then latest run)."""
-    row = connection.execute(
-        select(Run.run_id, Run.week)
-        .where(Run.city == city, Run.status == "succeeded")
-        .order_by(Run.week.desc(), Run.run_id.desc())
-        .limit(1)
-    ).first()
+    runs = Run.__table__
+    row = connection.execute(_newest_succeeded(runs, city).add_columns(runs.c.week)).first()
     return None if row is None else (int(row.run_id), str(row.week))
+
+
+_RECOMMENDATION_COLUMNS = (
+    RunRecommendation.rank,
+    RunRecommendation.post_id,
+    posts.c.title,
+    posts.c.employer_id,
+    posts.c.wage,
+    RunRecommendation.score,
+    RunRecommendation.reason,
+)
 
 
 def seeker_recommendations(
@@ -137,20 +156,85 @@ def seeker_recommendations(
 ) -> list[dict[str, Any]]:
     """A seeker's list in a run, with each vacancy's title, employer and wage."""
     rows = connection.execute(
-        select(
-            RunRecommendation.rank,
-            RunRecommendation.post_id,
-            posts.c.title,
-            posts.c.employer_id,
-            posts.c.wage,
-            RunRecommendation.score,
-            RunRecommendation.reason,
-        )
+        select(*_RECOMMENDATION_COLUMNS)
         .join(posts, posts.c.post_id == RunRecommendation.post_id, isouter=True)
         .where(RunRecommendation.run_id == run_id, RunRecommendation.seeker_id == seeker_id)
         .order_by(RunRecommendation.rank)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SeekerList:
+    """A seeker's list in one run, with the cities a caller's key must be allowed to see."""
+
+    seeker_city: str
+    #: The run read: ``None`` when the seeker's city has no succeeded run, or the run asked
+    #: for does not exist.
+    run_id: int | None
+    run_city: str | None
+    run_status: str | None
+    week: str | None
+    #: As :func:`seeker_recommendations` gives them, best first.
+    items: list[dict[str, Any]]
+
+
+@cache
+def _seeker_list_statement(newest: bool) -> Select[Any]:
+    """The statement of :func:`seeker_list`, built once: building its aliases costs ten times
+    what SQLite takes to run it. Parameters ``seeker_id`` and (unless ``newest``) ``run_id``."""
+    run = Run.__table__.alias("run")
+    if newest:
+        # Correlated on the seeker's city; a second alias because the outer query reads runs.
+        subquery = _newest_succeeded(Run.__table__.alias("newest"), seekers.c.city)
+        run_on = run.c.run_id == subquery.correlate(seekers).scalar_subquery()
+    else:
+        run_on = run.c.run_id == bindparam("run_id")
+    return (
+        select(seekers.c.city, run.c.run_id, run.c.city, run.c.status, run.c.week)
+        .add_columns(*_RECOMMENDATION_COLUMNS)
+        .select_from(seekers)
+        .join(run, run_on, isouter=True)
+        .join(
+            RunRecommendation,
+            (RunRecommendation.run_id == run.c.run_id)
+            & (RunRecommendation.seeker_id == seekers.c.seeker_id),
+            isouter=True,
+        )
+        .join(posts, posts.c.post_id == RunRecommendation.post_id, isouter=True)
+        .where(seekers.c.seeker_id == bindparam("seeker_id"))
+        .order_by(RunRecommendation.rank)
+    )
+
+
+def seeker_list(
+    connection: Connection, seeker_id: str, run_id: int | None = None
+) -> SeekerList | None:
+    """A seeker's list in run ``run_id``, by default in the newest succeeded run of their city;
+    ``None`` if there is no such seeker.
+
+    One statement where :func:`get_row`, :func:`latest_succeeded` and
+    :func:`seeker_recommendations` take three: this is the service's most frequent read.
+    Callers check ``run_status`` and the cities themselves.
+    """
+    parameters: dict[str, Any] = {"seeker_id": seeker_id}
+    if run_id is not None:
+        parameters["run_id"] = run_id
+    rows = connection.execute(_seeker_list_statement(run_id is None), parameters).all()
+    if not rows:
+        return None
+    seeker_city, found_run, run_city, run_status, week = rows[0][:5]
+    names = [column.key for column in _RECOMMENDATION_COLUMNS]
+    # A seeker without a list in the run still has one row, its list columns all null.
+    items = [dict(zip(names, row[5:], strict=True)) for row in rows if row[5] is not None]
+    return SeekerList(
+        seeker_city=seeker_city,
+        run_id=found_run,
+        run_city=run_city,
+        run_status=run_status,
+        week=week,
+        items=items,
+    )
 
 
 def post_shortlist(connection: Connection, run_id: int, post_id: str) -> list[dict[str, Any]]:
