@@ -467,6 +467,42 @@ def _tier_bonuses(
     return bonus
 
 
+def _count_groups(
+    problem: AllocationProblem, scale: _LexicographicScale, limit: int = _INT64_SAFE
+) -> list[dict[int, int]]:
+    """Consecutive tiers whose placement counts one weighted flow maximises in priority order.
+
+    Within a group each tier's bonus is one more than every lower tier of the group can add
+    (``1 + Σ bonus × most placements``), so the flow maximises the group's first tier, then its
+    second, …; a group grows while its largest bonus stays safe in int64 (three or four tiers
+    at city scale, where one flow per tier would solve the same network once per tier). Tiers
+    no seeker with a candidate belongs to are left out: their count is 0 whatever is chosen.
+    """
+
+    def bonuses(tiers: list[int]) -> dict[int, int] | None:
+        bonus: dict[int, int] = {}
+        lower_total = 0
+        for tier in reversed(tiers):
+            bonus[tier] = 1 + lower_total
+            lower_total += bonus[tier] * scale.per_tier[tier]
+            if bonus[tier] * (scale.n_nodes_bound + 1) * 4 >= limit or lower_total >= limit // 4:
+                return None
+        return bonus
+
+    groups: list[dict[int, int]] = []
+    current: list[int] = []
+    for tier in problem.tiers:
+        if scale.per_tier[tier] == 0:
+            continue
+        if bonuses([*current, tier]) is None and current:
+            groups.append(bonuses(current) or {})
+            current = []
+        current.append(tier)
+    if current:
+        groups.append(bonuses(current) or {t: 1 for t in current})
+    return groups
+
+
 def lexicographic_in_one_solve(problem: AllocationProblem) -> bool:
     """Whether ``lexicographic`` is one weighted flow (tier bonuses on the seekers' arcs, so tier
     nodes only for tier floors): true when dominating bonuses of either kind fit in int64."""
@@ -538,18 +574,17 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
         solver, net = run(tier_costs(all_in_one), arc_cost, tier_lower, bool(tier_lower))
         notes.append("one weighted min-cost flow (tier weights dominate the value)")
     else:
-        count_weights = weights(1)
         fixed: dict[int, int] = dict(tier_lower)
-        if count_weights is not None:
-            solver, net = run(tier_costs(count_weights), 0, tier_lower, bool(tier_lower))
-            fixed = {t: max(c, fixed.get(t, 0)) for t, c in counts(solver, net).items()}
-            notes.append("tier counts in one weighted flow, then value with counts fixed")
-        else:
-            for tier in tiers:
-                solver, net = run(tier_costs({tier: 1}), 0, fixed, True)
-                fixed[tier] = max(counts(solver, net)[tier], fixed.get(tier, 0))
-            notes.append("one flow per tier, then value with counts fixed")
-        del solver, net
+        groups = _count_groups(problem, scale)
+        for group in groups:
+            solver, net = run(tier_costs(group), 0, fixed, True)
+            placed = counts(solver, net)
+            fixed.update({t: max(placed[t], fixed.get(t, 0)) for t in group})
+            del solver, net
+        notes.append(
+            f"tier counts in {len(groups)} weighted flow(s) of consecutive tiers, "
+            "then value with counts fixed"
+        )
         solver, net = run(0, arc_cost, fixed, True)
     chosen = np.flatnonzero(_arc_flows(solver, net, "candidates") > 0)
     total_build = max(total_build, time.perf_counter() - start - total_solve)

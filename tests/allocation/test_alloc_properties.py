@@ -198,8 +198,7 @@ def test_lagrangian_group_floors_are_feasible_and_bounded_by_the_milp(instance: 
         assert total == pytest.approx(reference[0], abs=1e-9)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_lexicographic_equals_successive_milps_on_medium_instances(seed: int) -> None:
+def _medium_instance(seed: int) -> Instance:
     # Larger than the hypothesis instances, so that the tier bonuses (sized by the residual-cycle
     # bound, not by tier sizes) face long augmenting cycles and many competing tiers.
     import numpy as np
@@ -229,13 +228,87 @@ def test_lexicographic_equals_successive_milps_on_medium_instances(seed: int) ->
     ]
     candidates = pd.DataFrame(pairs, columns=["seeker_id", "post_id"])
     candidates["score"] = rng.integers(-200, 1000, len(candidates)) / 1000
-    instance = Instance(
+    return Instance(
         seekers, posts, candidates, city_caps={"2101": 8, "2102": 10}, tier_floors={4: 3}
     )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lexicographic_equals_successive_milps_on_medium_instances(seed: int) -> None:
+    instance = _medium_instance(seed)
+    seekers, posts, candidates = instance.seekers, instance.posts, instance.candidates
     reference = milp_reference(instance, lexicographic=True)
     assert reference is not None
     result = allocate(seekers, posts, candidates, mechanism="lexicographic", **instance.kwargs())
     assert any("residual cycle" in note for note in result.notes)
+    counts = result.assignments.groupby("tier").size().to_dict()
+    assert {t: counts.get(t, 0) for t in reference[1]} == reference[1]
+    assert result.objective == pytest.approx(reference[0], abs=1e-9)
+
+
+@SETTINGS
+@given(instances())
+def test_lexicographic_by_groups_of_tiers_equals_successive_milps(instance: Instance) -> None:
+    # The path for many tiers and large pools, where one weighted flow cannot hold every tier's
+    # bonus in int64: tier counts by groups of consecutive tiers, then the value. A small bound
+    # on the bonuses forces it (and groups of one or two tiers) on instances the MILP can check.
+    from unittest import mock
+
+    from matcher.allocation import flow
+
+    reference = milp_reference(instance, lexicographic=True)
+    if reference is None:
+        return  # infeasible requests are the other lexicographic test's business
+    real_groups = flow._count_groups
+    with (
+        mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
+        mock.patch.object(flow, "_tier_bonuses", return_value=None),
+        mock.patch.object(
+            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=2**12)
+        ) as grouping,
+    ):
+        result = allocate(
+            instance.seekers,
+            instance.posts,
+            instance.candidates,
+            mechanism="lexicographic",
+            **instance.kwargs(),
+        )
+    if grouping.called:  # the network path (not CP-SAT, which families across tiers need)
+        assert any("weighted flow(s) of consecutive tiers" in note for note in result.notes)
+    counts = result.assignments.groupby("tier").size().to_dict()
+    for tier, count in reference[1].items():
+        assert counts.get(tier, 0) == count
+    assert result.objective == pytest.approx(reference[0], abs=1e-9)
+    assert _violations(instance, result.assignments) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lexicographic_by_groups_of_tiers_on_medium_instances(seed: int) -> None:
+    from unittest import mock
+
+    from matcher.allocation import flow
+
+    instance = _medium_instance(seed)
+    reference = milp_reference(instance, lexicographic=True)
+    assert reference is not None
+    real_groups = flow._count_groups
+    with (
+        mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
+        mock.patch.object(flow, "_tier_bonuses", return_value=None),
+        mock.patch.object(
+            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=2**24)
+        ),
+    ):
+        result = allocate(
+            instance.seekers,
+            instance.posts,
+            instance.candidates,
+            mechanism="lexicographic",
+            **instance.kwargs(),
+        )
+    # Four tiers of about 40 seekers: two groups of two under this bound.
+    assert any("in 2 weighted flow(s)" in note for note in result.notes), result.notes
     counts = result.assignments.groupby("tier").size().to_dict()
     assert {t: counts.get(t, 0) for t in reference[1]} == reference[1]
     assert result.objective == pytest.approx(reference[0], abs=1e-9)
