@@ -26,7 +26,13 @@ from matcher.errors import InfeasibleError, MatcherError
 from matcher.frames import isin
 from matcher.guarantee import guarantee_status
 from matcher.pipeline import allocation_seekers
-from matcher.recommend import recommend, recommendation_reasons, shortlists
+from matcher.recommend import (
+    Recommendations,
+    recommend,
+    recommendation_reasons,
+    shortlists,
+)
+from matcher.runs import parallel
 
 Progress = Callable[[str, float], None]
 
@@ -310,8 +316,84 @@ def _fairness(
     return summary
 
 
+@dataclass
+class VacancySide:
+    """The vacancy half of a run: scored candidate pairs (``seeker_id``, ``post_id``,
+    ``score``), the recommendation lists with reasons, and the employers' shortlists."""
+
+    pairs: pd.DataFrame
+    lists: Recommendations
+    recommendations: pd.DataFrame
+    shortlists: pd.DataFrame
+    openings: pd.Series
+    timings: dict[str, float]
+
+
+def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> VacancySide:
+    """Candidates, congestion-aware lists and shortlists for the week's open vacancies.
+
+    Independent of the program placements, so a run may compute it in a second process
+    (:mod:`matcher.runs.parallel`) while the programs are placed.
+    """
+    from matcher.scoring.candidates import generate_candidates
+    from matcher.scoring.features import prepare_posts
+
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    vacancies = _open_posts(inputs, "vacancy")
+    candidates = None
+    if vacancies.empty or inputs.seekers.empty:
+        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
+    else:
+        candidates = generate_candidates(
+            inputs.seekers,
+            vacancies,
+            inputs.reference_date,
+            k=config.candidates_k,
+            prepared=(seeker_side, prepare_posts(vacancies)),
+        )
+        pairs = _drop_refused(_pairs(candidates), inputs.offers)
+    timings["vacancy_candidates"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+
+    openings = pd.Series(
+        vacancies["remaining"].astype(int).to_numpy(),
+        index=pd.Index(vacancies["post_id"].astype(str)),
+    )
+    scored = pairs.loc[:, ["seeker_id", "post_id", "score"]].reset_index(drop=True)
+    lists = recommend(
+        scored, openings, list_length=config.list_length, slack=config.slack, method=config.method
+    )
+    key = ["seeker_id", "post_id"]
+    # Reasons are written for the listed pairs only (a quarter of the candidates), from the
+    # pair features the candidates carry.
+    features = pairs.drop(columns=[c for c in lists.lists.columns if c not in key and c in pairs])
+    recommendations = lists.lists.merge(features, on=key, how="left")
+    recommendations["reason"] = (
+        recommendation_reasons(recommendations, candidates.seekers, candidates.posts).to_numpy()
+        if candidates is not None and len(recommendations)
+        else pd.Series([], dtype="string")
+    )
+    recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
+    employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
+    short = shortlists(
+        scored,
+        openings,
+        per_opening=config.shortlist_per_opening,
+        max_length=config.shortlist_max,
+    )
+    short.insert(2, "employer_id", employer_of.reindex(short["post_id"]).to_numpy())
+    short = short.loc[:, list(SHORTLIST_COLUMNS)]
+    timings["recommend"] = round(time.perf_counter() - clock, 3)
+    return VacancySide(scored, lists, recommendations, short, openings, timings)
+
+
 def compute_week(
-    inputs: WeekInputs, config: RunConfig, progress: Progress | None = None
+    inputs: WeekInputs,
+    config: RunConfig,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
 ) -> WeekOutputs:
     """All outputs of one city's weekly run.
 
@@ -322,13 +404,16 @@ def compute_week(
     config : RunConfig
     progress : callable, optional
         Called with ``(stage, fraction done)`` as the run goes.
+    workers : int, optional
+        2 computes the vacancy half in a second process while the programs are placed, 1 does
+        everything here; default: :func:`matcher.runs.parallel.wanted` decides by size and
+        cores. The outputs do not depend on it.
 
     Returns
     -------
     WeekOutputs
     """
-    from matcher.scoring.candidates import generate_candidates
-    from matcher.scoring.features import prepare_posts, prepare_seekers
+    from matcher.scoring.features import prepare_seekers
 
     report = progress or _noop
     timings: dict[str, float] = {}
@@ -353,6 +438,12 @@ def compute_week(
     report("preparing seekers", 0.0)
     seeker_side = prepare_seekers(inputs.seekers, inputs.reference_date)
     lap("prepare_seekers")
+    n_vacancies = int(((inputs.posts["program"] == "vacancy").fillna(False)).sum())
+    vacancy_future = (
+        parallel.run_beside(vacancy_side, inputs, config, seeker_side)
+        if parallel.wanted(len(inputs.seekers), n_vacancies, workers)
+        else None
+    )
     for index, program in enumerate(config.programs):
         report(f"placing {program}", index / steps)
         placed, table, scored = _place_program(inputs, program, config, taken, notes, seeker_side)
@@ -370,55 +461,16 @@ def compute_week(
     placement_frame["tier"] = placement_frame["tier"].astype("Int64")
     placement_frame["score"] = placement_frame["score"].astype(float)
 
-    report("scoring vacancies", len(config.programs) / steps)
-    vacancies = _open_posts(inputs, "vacancy")
-    candidates = None
-    if vacancies.empty or inputs.seekers.empty:
-        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
+    report("recommending vacancies", len(config.programs) / steps)
+    if vacancy_future is not None:
+        vacancy = vacancy_future.result()
+        lap("wait_vacancies")  # what the placements did not cover of the child's work
     else:
-        candidates = generate_candidates(
-            inputs.seekers,
-            vacancies,
-            inputs.reference_date,
-            k=config.candidates_k,
-            prepared=(seeker_side, prepare_posts(vacancies)),
-        )
-        pairs = _drop_refused(_pairs(candidates), inputs.offers)
-    lap("vacancy_candidates")
-
-    report("recommending", (len(config.programs) + 1) / steps)
-    openings = pd.Series(
-        vacancies["remaining"].astype(int).to_numpy(),
-        index=pd.Index(vacancies["post_id"].astype(str)),
-    )
-    lists = recommend(
-        pairs.loc[:, ["seeker_id", "post_id", "score"]],
-        openings,
-        list_length=config.list_length,
-        slack=config.slack,
-        method=config.method,
-    )
-    key = ["seeker_id", "post_id"]
-    # Reasons are written for the listed pairs only (a quarter of the candidates), from the
-    # pair features the candidates carry.
-    features = pairs.drop(columns=[c for c in lists.lists.columns if c not in key and c in pairs])
-    recommendations = lists.lists.merge(features, on=key, how="left")
-    recommendations["reason"] = (
-        recommendation_reasons(recommendations, candidates.seekers, candidates.posts).to_numpy()
-        if candidates is not None and len(recommendations)
-        else pd.Series([], dtype="string")
-    )
-    recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
-    employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
-    short = shortlists(
-        pairs.loc[:, ["seeker_id", "post_id", "score"]],
-        openings,
-        per_opening=config.shortlist_per_opening,
-        max_length=config.shortlist_max,
-    )
-    short.insert(2, "employer_id", employer_of.reindex(short["post_id"]).to_numpy())
-    short = short.loc[:, list(SHORTLIST_COLUMNS)]
-    lap("recommend")
+        vacancy = vacancy_side(inputs, config, seeker_side)
+        clock = time.perf_counter()
+    timings.update(vacancy.timings)
+    pairs, lists, short = vacancy.pairs, vacancy.lists, vacancy.shortlists
+    recommendations, openings = vacancy.recommendations, vacancy.openings
 
     report("20-day guarantee", (len(config.programs) + 2) / steps)
     this_week = placement_frame.loc[:, ["seeker_id", "post_id"]].assign(outcome="pending")
@@ -461,7 +513,7 @@ def compute_week(
         "reference_date": inputs.reference_date.isoformat(),
         "pool": {
             "seekers": len(inputs.seekers),
-            "vacancies": len(vacancies),
+            "vacancies": len(openings),
             "vacancy_openings": int(openings.sum()),
             "program_posts": len(program_posts),
             "pending_offers": len(pending),
@@ -473,7 +525,7 @@ def compute_week(
             s: int(status_counts.get(s, 0)) for s in ("overdue", "near", "open", "covered")
         },
         "fairness": _fairness(placement_frame, eligibility, inputs.seekers),
-        "changes": _changes(inputs, len(vacancies)),
+        "changes": _changes(inputs, len(openings)),
         "notes": notes,
     }
     report("done", 1.0)

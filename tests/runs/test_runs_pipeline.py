@@ -183,3 +183,32 @@ def test_start_run_rejects_bad_city_and_week(sqlite_loaded: Engine) -> None:
         start_run(sqlite_loaded, "2101", "2009-12")
     with sqlite_loaded.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Run)).scalar() == 0
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_vacancy_half_in_a_second_process_gives_the_same_outputs(
+    sqlite_loaded: Engine, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcher.runs import RunConfig, parallel
+    from matcher.runs.compute import compute_week
+
+    with sqlite_loaded.connect() as connection:
+        inputs = load_inputs(connection, "2101", "2009-W12")
+    monkeypatch.setattr(parallel, "start_method", lambda: method)
+    alone = compute_week(inputs, RunConfig(), workers=1)
+    beside = compute_week(inputs, RunConfig(), workers=2)
+    assert "wait_vacancies" in beside.timings and "wait_vacancies" not in alone.timings
+    assert len(beside.recommendations) > 0
+    assert beside.digest() == alone.digest()
+
+
+def test_second_process_is_chosen_by_size_and_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher.runs import parallel
+
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    assert not parallel.wanted(100, 100)  # a small run stays in one process
+    assert parallel.wanted(100, 100, workers=2) and not parallel.wanted(10**6, 10**4, workers=1)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    assert not parallel.wanted(10**6, 10**4)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    assert parallel.wanted(100, 100)
