@@ -335,9 +335,11 @@ def bench_load(
     port = _free_port()
     env = {**os.environ, "MATCHER_DB": url}
     log = (workdir / "serve.log").open("wb")
+    # The access log on, as served by default, written to a file as a bureau would keep it.
+    access = (workdir / "access.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "matcher", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        cwd=ROOT, env=env, stdout=access, stderr=log,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {key}"}
@@ -375,6 +377,7 @@ def bench_load(
         server.terminate()
         server.wait(timeout=20)
         log.close()
+        access.close()
     floor = results["GET /health, closed loop"]
     table = Table(
         title=f"Reads under load, {seconds} s each: closed loop = wrk 2 threads, 50 connections "
