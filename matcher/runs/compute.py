@@ -279,40 +279,49 @@ def _place_program(
 def _fairness(
     placements: pd.DataFrame, eligibility: Mapping[str, pd.DataFrame], seekers: pd.DataFrame
 ) -> dict[str, Any]:
-    """Per program: eligible and placed counts and placement rates by tier, sex and hukou."""
+    """Per program: eligible and placed counts, and per tier, sex and hukou the placement rate,
+    the mean score of the placed and the rate's ratio to the best-off group
+    (:func:`matcher.fairness.breakdown`, the fairness report's own measure), with the largest
+    difference and the smallest ratio between groups' rates."""
+    from matcher.fairness import breakdown
+
+    def number(value: Any) -> float | None:
+        return None if pd.isna(value) else round(float(value), 6)
+
     summary: dict[str, Any] = {}
-    attributes = seekers.set_index("seeker_id")[["sex", "hukou"]].astype(str)
+    attributes = seekers.set_index(seekers["seeker_id"].astype(str))[["sex", "hukou"]]
     for program, table in eligibility.items():
         eligible = table.loc[table["eligible"].astype(bool), ["seeker_id", "tier"]]
-        placed_ids = set(placements.loc[placements["program"] == program, "seeker_id"])
-        frame = eligible.assign(
-            placed=isin(eligible["seeker_id"], placed_ids),
-            tier=eligible["tier"].astype("Int64").astype(str).to_numpy(),
-            sex=attributes["sex"].reindex(eligible["seeker_id"]).to_numpy(),
-            hukou=attributes["hukou"].reindex(eligible["seeker_id"]).to_numpy(),
-        )
+        ids = eligible["seeker_id"].astype(str)
+        mine = placements.loc[placements["program"] == program]
+        placed = isin(ids, mine["seeker_id"])
+        score = pd.Series(mine["score"].to_numpy(dtype=float), index=mine["seeker_id"].astype(str))
+        value = score.reindex(ids).fillna(0.0).to_numpy()
+        labels = {
+            "tier": eligible["tier"].astype("Int64").to_numpy(),
+            "sex": attributes["sex"].reindex(ids).to_numpy(),
+            "hukou": attributes["hukou"].reindex(ids).to_numpy(),
+        }
         groups: dict[str, Any] = {}
-        for attribute in ("tier", "sex", "hukou"):
-            counts = frame.groupby(attribute, sort=True)["placed"].agg(["size", "sum"])
+        for attribute, label in labels.items():
+            frame = breakdown(placed, value, label, by=attribute)
             rows = {
-                str(key): {
-                    "eligible": int(row["size"]),
-                    "placed": int(row["sum"]),
-                    "rate": round(float(row["sum"]) / float(row["size"]), 6),
+                str(row["group"]): {
+                    "eligible": int(row["eligible"]),
+                    "placed": int(row["placed"]),
+                    "rate": number(row["placement_rate"]),
+                    "mean_score": number(row["mean_value"]),
+                    "ratio_to_best": number(row["rate_ratio_to_best"]),
                 }
-                for key, row in counts.iterrows()
+                for row in frame.to_dict("records")
             }
-            rates = [r["rate"] for r in rows.values()]
+            rates = [r["rate"] for r in rows.values() if r["rate"] is not None]
             groups[attribute] = {
                 "groups": rows,
                 "difference": round(max(rates) - min(rates), 6) if rates else 0.0,
                 "ratio": round(min(rates) / max(rates), 6) if rates and max(rates) > 0 else 1.0,
             }
-        summary[program] = {
-            "eligible": len(frame),
-            "placed": int(frame["placed"].sum()),
-            "by": groups,
-        }
+        summary[program] = {"eligible": len(eligible), "placed": int(placed.sum()), "by": groups}
     return summary
 
 

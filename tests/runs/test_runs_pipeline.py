@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -212,3 +213,31 @@ def test_second_process_is_chosen_by_size_and_setting(monkeypatch: pytest.Monkey
     assert not parallel.wanted(10**6, 10**4)
     monkeypatch.setenv(parallel.WORKERS_ENV, "2")
     assert parallel.wanted(100, 100)
+
+
+def test_fairness_summary_agrees_with_a_direct_count(sqlite_loaded: Engine) -> None:
+    from matcher.runs import RunConfig
+    from matcher.runs.compute import _eligibility, compute_week
+
+    with sqlite_loaded.connect() as connection:
+        inputs = load_inputs(connection, "2101", "2009-W12")
+    outputs = compute_week(inputs, RunConfig(), workers=1)
+    placed = outputs.placements
+    for program, block in outputs.summary["fairness"].items():
+        table = _eligibility(inputs, program)
+        eligible = table.loc[table["eligible"].astype(bool)]
+        mine = set(placed.loc[placed["program"] == program, "seeker_id"])
+        sex = inputs.seekers.set_index("seeker_id")["sex"].reindex(eligible["seeker_id"])
+        direct = (
+            pd.DataFrame({"sex": sex.to_numpy(), "placed": eligible["seeker_id"].isin(mine)})
+            .groupby("sex")["placed"]
+            .agg(["size", "sum"])
+        )
+        rows = block["by"]["sex"]["groups"]
+        assert block["eligible"] == len(eligible) and block["placed"] == len(mine)
+        best = max(r["rate"] for r in rows.values())
+        for group, (size, count) in direct.iterrows():
+            row = rows[str(group)]
+            assert (row["eligible"], row["placed"]) == (size, count)
+            assert row["rate"] == pytest.approx(count / size, abs=1e-6)
+            assert row["ratio_to_best"] == pytest.approx(row["rate"] / best, abs=1e-5)
