@@ -9,6 +9,7 @@ frames and configuration always give the same outputs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -51,6 +52,10 @@ class RunConfig:
     method: Literal["capped", "topk"] = "capped"
     candidates_k: int = 20
     program_k: int = 30
+    #: ``ranker``: pairs found by title similarity are scored by the shipped ranking model
+    #: (``models/ranker.joblib``, named in the run's summary); ``similarity``: by the title
+    #: similarity alone.
+    scorer: Literal["ranker", "similarity"] = "ranker"
     programs: tuple[str, ...] = ("welfare", "grassroots", "internship")
     mechanism: Literal["optimal", "lexicographic", "stable", "priority", "lottery"] = (
         "lexicographic"
@@ -78,7 +83,24 @@ class RunConfig:
     def from_json(cls, text: str) -> RunConfig:
         data = json.loads(text)
         data["programs"] = tuple(data.get("programs", ()))
+        # Runs recorded before the scorer was configurable scored by title similarity.
+        data.setdefault("scorer", "similarity")
         return cls(**data)
+
+
+@functools.cache
+def _shipped_model() -> tuple[Any, str]:
+    """The shipped ranker (loaded once per process) and the label that names it."""
+    from matcher.ranking.persist import load_shipped_model
+
+    return load_shipped_model()
+
+
+def scoring_model(config: RunConfig) -> tuple[Any, str]:
+    """The model that scores this run's pairs (``None``: title similarity) and its label."""
+    if config.scorer == "similarity":
+        return None, "scoring (title similarity)"
+    return _shipped_model()
 
 
 @dataclass
@@ -214,6 +236,7 @@ def _place_program(
         inputs.reference_date,
         k=config.program_k,
         eligibility=eligibility,
+        model=scoring_model(config)[0],
         prepared=(seeker_side, prepare_posts(posts)),
     )
     pairs = _drop_refused(_pairs(candidates), inputs.offers)
@@ -359,6 +382,7 @@ def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> Vac
             vacancies,
             inputs.reference_date,
             k=config.candidates_k,
+            model=scoring_model(config)[0],
             prepared=(seeker_side, prepare_posts(vacancies)),
         )
         pairs = _drop_refused(_pairs(candidates), inputs.offers)
@@ -443,7 +467,10 @@ def compute_week(
     taken = set(pending)
     steps = len(config.programs) + 3
     # Seekers are prepared once for every program (titles mapped, skills encoded): the costly
-    # part of candidate generation. No ranker model is used, so the tier feature is not needed.
+    # part of candidate generation; each program sets its own tier feature.
+    model, scoring = scoring_model(config)
+    if config.scorer == "ranker" and model is None:
+        notes.append(f"pairs scored without the ranking model: {scoring}")
     report("preparing seekers", 0.0)
     seeker_side = prepare_seekers(inputs.seekers, inputs.reference_date)
     lap("prepare_seekers")
@@ -535,6 +562,7 @@ def compute_week(
         },
         "fairness": _fairness(placement_frame, eligibility, inputs.seekers),
         "changes": _changes(inputs, len(openings)),
+        "scoring": scoring,
         "notes": notes,
     }
     report("done", 1.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, Protocol
 
@@ -30,6 +30,7 @@ from matcher.scoring.features import (
     pair_features,
     prepare_posts,
     prepare_seekers,
+    tier_feature,
 )
 from matcher.scoring.normalize import normalize_title, title_script
 from matcher.scoring.topk import DEFAULT_CHUNK_CELLS, chunked_topk
@@ -169,6 +170,9 @@ def generate_candidates(
         post_side = prepare_posts(posts)
     else:
         seeker_side, post_side = prepared
+        if tier is not None:
+            # A prepared side is shared between programs; the tier is this program's.
+            seeker_side = replace(seeker_side, tier=tier_feature(tier, len(seekers)))
     summary.unknown_skills = seeker_side.unknown_skills
     # Count raw titles first, classify each distinct one once: titles repeat by the thousand.
     raw_titles: Counter[str] = Counter()

@@ -221,6 +221,14 @@ def _months_since(start: pd.Series, when: date) -> FloatArray:
     return months.astype("float32").fillna(0.0).to_numpy(na_value=0.0)
 
 
+def tier_feature(tier: pd.Series | None, n_seekers: int) -> FloatArray:
+    """The ``tier`` feature per seeker: the program's priority tier, NaN for none."""
+    if tier is None:
+        return np.full(n_seekers, np.nan, dtype=np.float32)
+    values = pd.to_numeric(pd.Series(tier).reset_index(drop=True), errors="coerce")
+    return values.astype("float32").to_numpy(na_value=np.nan)
+
+
 def prepare_seekers(
     seekers: pd.DataFrame,
     reference_date: date,
@@ -260,13 +268,7 @@ def prepare_seekers(
         [(_split(c) or [""])[0] for c in seekers["desired_titles"].tolist()], dtype=object
     )
     bits, _, unknown = skill_index().bits(seekers["skills"])
-    tiers = (
-        np.full(len(seekers), np.nan, dtype=np.float32)
-        if tier is None
-        else pd.to_numeric(pd.Series(tier).reset_index(drop=True), errors="coerce")
-        .astype("float32")
-        .to_numpy(na_value=np.nan)
-    )
+    tiers = tier_feature(tier, len(seekers))
     major = seekers["major"].astype("string").fillna("") if "major" in seekers else None
     return PreparedSeekers(
         seeker_id=seekers["seeker_id"].astype(str).to_numpy(dtype=object),

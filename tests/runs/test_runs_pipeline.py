@@ -3,6 +3,7 @@ killed run leaves nothing visible and can be retried, concurrent cities both com
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -241,3 +242,22 @@ def test_fairness_summary_agrees_with_a_direct_count(sqlite_loaded: Engine) -> N
             assert (row["eligible"], row["placed"]) == (size, count)
             assert row["rate"] == pytest.approx(count / size, abs=1e-6)
             assert row["ratio_to_best"] == pytest.approx(row["rate"] / best, abs=1e-5)
+
+
+def test_runs_score_with_the_shipped_ranker_unless_told_otherwise(sqlite_loaded: Engine) -> None:
+    from matcher.runs import RunConfig
+    from matcher.runs.compute import compute_week
+
+    with sqlite_loaded.connect() as connection:
+        inputs = load_inputs(connection, "2101", "2009-W12")
+    ranked = compute_week(inputs, RunConfig(), workers=1)
+    plain = compute_week(inputs, RunConfig(scorer="similarity"), workers=1)
+    assert ranked.summary["scoring"].startswith("ranker (ranker.joblib")
+    assert plain.summary["scoring"] == "scoring (title similarity)"
+    # Same candidate pairs, other scores: the lists differ somewhere.
+    assert not ranked.recommendations["score"].equals(plain.recommendations["score"])
+    assert RunConfig().digest() != RunConfig(scorer="similarity").digest()
+    # A configuration recorded before the scorer existed reads back as what it ran with.
+    old = json.loads(RunConfig().to_json())
+    del old["scorer"]
+    assert RunConfig.from_json(json.dumps(old)).scorer == "similarity"

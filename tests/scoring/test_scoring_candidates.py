@@ -81,6 +81,12 @@ def test_eligibility_filters_seekers_and_supplies_tier(tables) -> None:  # type:
     chosen = set(result.seekers.seeker_id[result.pairs["seeker"].to_numpy()])
     assert chosen <= set(eligible_ids)
     assert (result.pairs["tier"] == 2).all()
+    # A side prepared once for several programs (no tier) takes this program's tier too.
+    shared = (prepare_seekers(seekers, when), prepare_posts(posts))
+    reused = generate_candidates(
+        seekers, posts, when, k=5, eligibility=eligibility, prepared=shared
+    )
+    pd.testing.assert_frame_equal(reused.pairs, result.pairs)
 
 
 def test_deterministic_and_independent_of_chunk_size(tables) -> None:  # type: ignore[no-untyped-def]
