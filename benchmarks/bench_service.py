@@ -1,12 +1,16 @@
 """Service benchmarks: the Shenyang-scale weekly run end to end, and reading one seeker's
-recommendations under load (wrk, 50 connections) against ``matcher serve`` on loopback with the
-database at province scale.
+recommendations under load against ``matcher serve`` on loopback with the database at province
+scale, twice: a closed loop at saturation (wrk, 2 threads, 50 connections) and an open loop at a
+fixed offered rate (``--rate``, latency counted from when each request was due).
 
-Run: ``.venv/bin/python -m benchmarks.bench_service [--part run|load|all] [--seconds 20]``
+Run: ``.venv/bin/python -m benchmarks.bench_service [--part run|load|all] [--seconds 20]``.
+The load part builds its database from scratch (minutes); ``--keep-db FILE`` saves it and
+``--db-file FILE`` serves a copy of such a file instead, for iterating.
 
 Peers, in the same run: the weekly run with congestion-aware lists (``capped``) against the
 plain top-k lists (``topk``) — time ratio, and concentration with/without the cap; the load test
-against ``GET /health`` (no database, no key) as the floor of the stack.
+against ``GET /health`` (no key, a ``SELECT 1``) as the floor of the stack. The server's CPU per
+request is reported beside each figure: on a shared machine req/s also counts others' work.
 """
 
 from __future__ import annotations
