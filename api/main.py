@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -127,7 +128,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What is alive once the app is built (2,000 modules with pandas, scipy, sklearn,
+        # OR-Tools: ~220,000 tracked objects) lives as long as the process. Frozen out of the
+        # cyclic collector, a full collection no longer walks it: unfrozen, each took ~120 ms
+        # of CPU with the worker's event loop stopped, about once per 3,000 requests measured.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         runner = getattr(app.state, "runner", None)
         if runner is not None:
             runner.shutdown()
