@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.scoring.topk import _group_max, chunked_topk, tfidf_topk, topk_dense
+from matcher.scoring.topk import _group_max, _topk_rows, chunked_topk, tfidf_topk, topk_dense
 
 
 def _brute(dense: np.ndarray, k: int, cutoff: float) -> list[list[tuple[int, float]]]:
@@ -100,3 +100,29 @@ def test_group_max_equals_reduceat(sizes: list[int], n_cols: int, seed: int) -> 
     rows = np.random.default_rng(seed).random((sum(sizes), n_cols), dtype=np.float32)
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     assert np.array_equal(_group_max(rows, first), np.maximum.reduceat(rows, first, axis=0))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n_rows=st.integers(1, 8),
+    n_cols=st.integers(1, 12),
+    k=st.integers(1, 14),
+    seed=st.integers(0, 2**16),
+)
+def test_topk_rows_equals_dense_with_ties_and_excluded_cells(
+    n_rows: int, n_cols: int, k: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    block = rng.integers(0, 4, size=(n_rows, n_cols)).astype(np.float32) / 4
+    block[rng.random((n_rows, n_cols)) < 0.3] = -np.inf  # filtered-out pairs
+    rows, columns, scores, ranks = _topk_rows(block, k)
+    dense_columns, dense_values = topk_dense(block, k)
+    expected = [
+        (r, int(c), float(v), rank + 1)
+        for r in range(n_rows)
+        for rank, (c, v) in enumerate(
+            (c, v) for c, v in zip(dense_columns[r], dense_values[r], strict=True) if v > -np.inf
+        )
+    ]
+    got = list(zip(rows.tolist(), columns.tolist(), scores.tolist(), ranks.tolist(), strict=True))
+    assert got == expected
