@@ -142,6 +142,8 @@ class WeekOutputs:
     families: pd.DataFrame
     summary: dict[str, Any]
     timings: dict[str, float]
+    #: :meth:`WeekInputs.digest` of the inputs, computed while the vacancy half runs.
+    input_digest: str = ""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in OUTPUT_TABLES}
@@ -504,6 +506,9 @@ def compute_week(
     placement_frame["tier"] = placement_frame["tier"].astype("Int64")
     placement_frame["score"] = placement_frame["score"].astype(float)
 
+    # Hashing the inputs costs seconds at city scale: done here, it overlaps the vacancy half.
+    input_digest = inputs.digest()
+    lap("input_digest")
     report("recommending vacancies", len(config.programs) / steps)
     if vacancy_future is not None:
         vacancy = vacancy_future.result()
@@ -580,6 +585,7 @@ def compute_week(
         families=families,
         summary=summary,
         timings=timings,
+        input_digest=input_digest,
     )
 
 

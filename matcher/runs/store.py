@@ -359,8 +359,8 @@ def execute_run(
             progress(stage, fraction)
 
     try:
-        input_hash = inputs.digest()
         outputs = compute_week(inputs, config, report)
+        input_hash = outputs.input_digest
         output_hash = outputs.digest()
         report("writing", 0.97)
         timings = {"load_inputs": round(load_seconds, 3), **outputs.timings}
