@@ -14,6 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -489,14 +490,20 @@ def compute_week(
         if parallel.wanted(len(inputs.seekers), n_vacancies, workers)
         else None
     )
-    for index, program in enumerate(config.programs):
-        report(f"placing {program}", index / steps)
-        placed, table, scored = _place_program(inputs, program, config, taken, notes, seeker_side)
-        placements.append(placed)
-        eligibility[program] = table
-        best.append(scored)
-        taken |= set(placed["seeker_id"])
-        lap(f"place_{program}")
+    with parallel.one_thread_each() if vacancy_future is not None else nullcontext():
+        for index, program in enumerate(config.programs):
+            report(f"placing {program}", index / steps)
+            placed, table, scored = _place_program(
+                inputs, program, config, taken, notes, seeker_side
+            )
+            placements.append(placed)
+            eligibility[program] = table
+            best.append(scored)
+            taken |= set(placed["seeker_id"])
+            lap(f"place_{program}")
+        # Hashing the inputs costs seconds at city scale: here it overlaps the vacancy half.
+        input_digest = inputs.digest()
+        lap("input_digest")
     placement_frame = (
         pd.concat(placements, ignore_index=True)
         .sort_values(["seeker_id"], kind="stable")
@@ -506,9 +513,6 @@ def compute_week(
     placement_frame["tier"] = placement_frame["tier"].astype("Int64")
     placement_frame["score"] = placement_frame["score"].astype(float)
 
-    # Hashing the inputs costs seconds at city scale: done here, it overlaps the vacancy half.
-    input_digest = inputs.digest()
-    lap("input_digest")
     report("recommending vacancies", len(config.programs) / steps)
     if vacancy_future is not None:
         vacancy = vacancy_future.result()

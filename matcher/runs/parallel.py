@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -50,18 +51,33 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+def one_thread_each() -> AbstractContextManager[Any]:
+    """Native thread pools (OpenMP of the ranker's gradient boosting, BLAS) limited to one
+    thread, for the parent while its child runs: two processes that each start a thread per
+    core oversubscribe the cores, and OpenMP's spinning threads then slow both down."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def _one_thread(function: Callable[..., T], *args: Any) -> T:
+    with one_thread_each():
+        return function(*args)
+
+
 def run_beside(function: Callable[..., T], *args: Any, method: str | None = None) -> Future[T]:
-    """Start ``function(*args)`` in a child process; the future holds its result or error.
+    """Start ``function(*args)`` in a child process (native thread pools limited to one
+    thread); the future holds its result or error.
 
     The child exits when the result is in (the executor is shut down without waiting).
     """
     context = multiprocessing.get_context(method or start_method())
     executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
     try:
-        future = executor.submit(function, *args)
+        future = executor.submit(_one_thread, function, *args)
     finally:
         executor.shutdown(wait=False)
     return future
 
 
-__all__ = ["MIN_CELLS", "WORKERS_ENV", "run_beside", "start_method", "wanted"]
+__all__ = ["MIN_CELLS", "WORKERS_ENV", "one_thread_each", "run_beside", "start_method", "wanted"]
