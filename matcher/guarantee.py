@@ -89,6 +89,8 @@ def guarantee_status(
     covering = offers.loc[offers["outcome"].isin(COVERING_OUTCOMES), "seeker_id"].astype(str)
     covered_households = set(members.loc[isin(members["seeker_id"], covering), "household_id"])
 
+    # Only members' pairs matter: a hash filter first spares merging millions of pairs.
+    best_posts = best_posts.loc[isin(best_posts["seeker_id"], members["seeker_id"])]
     ranked = best_posts.merge(members, on="seeker_id").sort_values(
         ["household_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
     )
