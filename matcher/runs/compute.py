@@ -145,6 +145,10 @@ class WeekOutputs:
     timings: dict[str, float]
     #: :meth:`WeekInputs.digest` of the inputs, computed while the vacancy half runs.
     input_digest: str = ""
+    #: :func:`canonical_csv` of tables already written out (the vacancy half's large lists,
+    #: made in its process), so :meth:`digest` does not format them again. The frames are
+    #: final once a WeekOutputs exists.
+    canonical: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in OUTPUT_TABLES}
@@ -154,7 +158,7 @@ class WeekOutputs:
         hasher = hashlib.sha256()
         for name, frame in self.tables().items():
             hasher.update(name.encode())
-            hasher.update(canonical_csv(frame))
+            hasher.update(self.canonical.get(name) or canonical_csv(frame))
         hasher.update(canonical_json(self.summary))
         return hasher.hexdigest()
 
@@ -369,6 +373,7 @@ class VacancySide:
     shortlists: pd.DataFrame
     openings: pd.Series
     timings: dict[str, float]
+    canonical: dict[str, bytes]
 
 
 def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> VacancySide:
@@ -428,7 +433,14 @@ def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> Vac
     short.insert(2, "employer_id", employer_of.reindex(short["post_id"]).to_numpy())
     short = short.loc[:, list(SHORTLIST_COLUMNS)]
     timings["recommend"] = round(time.perf_counter() - clock, 3)
-    return VacancySide(scored, lists, recommendations, short, openings, timings)
+    recommendations = recommendations.reset_index(drop=True)
+    short = short.reset_index(drop=True)
+    # Formatted here for the output digest: in a two-process run, beside the placements.
+    canonical = {
+        "recommendations": canonical_csv(recommendations),
+        "shortlists": canonical_csv(short),
+    }
+    return VacancySide(scored, lists, recommendations, short, openings, timings, canonical)
 
 
 def compute_week(
@@ -583,13 +595,14 @@ def compute_week(
     }
     report("done", 1.0)
     return WeekOutputs(
-        recommendations=recommendations.reset_index(drop=True),
-        shortlists=short.reset_index(drop=True),
+        recommendations=recommendations,
+        shortlists=short,
         placements=placement_frame,
         families=families,
         summary=summary,
         timings=timings,
         input_digest=input_digest,
+        canonical=vacancy.canonical,
     )
 
 

@@ -261,3 +261,16 @@ def test_runs_score_with_the_shipped_ranker_unless_told_otherwise(sqlite_loaded:
     old = json.loads(RunConfig().to_json())
     del old["scorer"]
     assert RunConfig.from_json(json.dumps(old)).scorer == "similarity"
+
+
+def test_digest_from_the_vacancy_half_equals_formatting_every_table(sqlite_loaded: Engine) -> None:
+    import dataclasses
+
+    from matcher.runs import RunConfig
+    from matcher.runs.compute import compute_week
+
+    with sqlite_loaded.connect() as connection:
+        inputs = load_inputs(connection, "2101", "2009-W12")
+    outputs = compute_week(inputs, RunConfig(), workers=1)
+    assert set(outputs.canonical) == {"recommendations", "shortlists"}
+    assert dataclasses.replace(outputs, canonical={}).digest() == outputs.digest()
