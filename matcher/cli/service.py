@@ -96,24 +96,38 @@ def run_week_command(
     ] = None,
     list_length: Annotated[int, typer.Option(min=1, max=50, help="Vacancies per seeker")] = 5,
     method: Annotated[str, typer.Option(help="capped (congestion-aware) or topk")] = "capped",
+    scorer: Annotated[
+        str, typer.Option(help="ranker (the shipped model) or similarity (titles only)")
+    ] = "ranker",
     db: DbOption = None,
 ) -> None:
-    """Run one city's weekly matching and record it (atomically) in the database."""
+    """Run one city's weekly matching and record it (atomically) in the database.
+
+    A large city's run computes its vacancy half in a second process on a machine with two
+    or more cores (MATCHER_RUN_WORKERS=1 turns that off); the outputs are the same."""
     from matcher.errors import MatcherError
     from matcher.io.atomic import write_tables
     from matcher.runs import RunConfig, export_run, run_week
 
     if method not in ("capped", "topk"):
         raise MatcherError(f"--method must be capped or topk. Got {method!r}.")
+    if scorer not in ("ranker", "similarity"):
+        raise MatcherError(f"--scorer must be ranker or similarity. Got {scorer!r}.")
     engine = _engine(db)
-    config = RunConfig(list_length=list_length, method=method)  # type: ignore[arg-type]
+    config = RunConfig(list_length=list_length, method=method, scorer=scorer)  # type: ignore[arg-type]
+    # Refreshed by the run's own progress calls, not by rich's refresh thread: a process with
+    # no other thread may fork the run's second process directly (see matcher.runs.parallel).
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("starting", total=1.0)
 
         def progress(stage: str, fraction: float) -> None:
-            bar.update(task, description=stage, completed=fraction)
+            bar.update(task, description=stage, completed=fraction, refresh=True)
 
         outcome = run_week(engine, city, week, config, progress)
     summary = outcome.summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,11 @@ def test_service_commands(
     }  # fmt: skip
     assert _run(["run-week", "--city", "2102", "--week", "2009-99", "--db", url]) == 1
     assert "week must look like" in capsys.readouterr().err
+    assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--scorer", "titles",
+                 "--db", url]) == 1  # fmt: skip
+    assert "--scorer must be ranker or similarity" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scoring"].startswith("ranker (")
 
 
 def test_bad_dataset_loads_nothing(tmp_path: Path, province: GeneratedProvince) -> None:
