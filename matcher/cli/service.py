@@ -104,7 +104,7 @@ def run_week_command(
     """Run one city's weekly matching and record it (atomically) in the database.
 
     A large city's run computes its vacancy half in a second process on a machine with two
-    or more cores (MATCHER_RUN_WORKERS=1 turns that off); the outputs are the same."""
+    or more cores (MATCHER_RUN_PROCESSES=1 turns that off); the outputs are the same."""
     from matcher.errors import MatcherError
     from matcher.io.atomic import write_tables
     from matcher.runs import RunConfig, export_run, run_week

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: ``1`` turns the second process off; ``2`` turns it on whatever the run's size.
-WORKERS_ENV = "MATCHER_RUN_WORKERS"
+PROCESSES_ENV = "MATCHER_RUN_PROCESSES"
 #: Below this many seeker × vacancy cells a run is cheap and a process costs more than it saves.
 MIN_CELLS = 20_000_000
 
@@ -31,11 +31,11 @@ MIN_CELLS = 20_000_000
 def wanted(n_seekers: int, n_vacancies: int, workers: int | None = None) -> bool:
     """Whether a run of this size should use a second process.
 
-    ``workers`` (else ``$MATCHER_RUN_WORKERS``) of 1 means never and 2 or more means always;
+    ``workers`` (else ``$MATCHER_RUN_PROCESSES``) of 1 means never and 2 or more means always;
     unset, a large run on a machine with at least two usable cores does.
     """
     if workers is None:
-        setting = os.environ.get(WORKERS_ENV, "").strip()
+        setting = os.environ.get(PROCESSES_ENV, "").strip()
         workers = int(setting) if setting.isdigit() else None
     if workers is not None:
         return workers >= 2
@@ -80,4 +80,4 @@ def run_beside(function: Callable[..., T], *args: Any, method: str | None = None
     return future
 
 
-__all__ = ["MIN_CELLS", "WORKERS_ENV", "one_thread_each", "run_beside", "start_method", "wanted"]
+__all__ = ["MIN_CELLS", "PROCESSES_ENV", "one_thread_each", "run_beside", "start_method", "wanted"]

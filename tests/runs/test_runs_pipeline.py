@@ -207,12 +207,12 @@ def test_vacancy_half_in_a_second_process_gives_the_same_outputs(
 def test_second_process_is_chosen_by_size_and_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from matcher.runs import parallel
 
-    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    monkeypatch.delenv(parallel.PROCESSES_ENV, raising=False)
     assert not parallel.wanted(100, 100)  # a small run stays in one process
     assert parallel.wanted(100, 100, workers=2) and not parallel.wanted(10**6, 10**4, workers=1)
-    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    monkeypatch.setenv(parallel.PROCESSES_ENV, "1")
     assert not parallel.wanted(10**6, 10**4)
-    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    monkeypatch.setenv(parallel.PROCESSES_ENV, "2")
     assert parallel.wanted(100, 100)
 
 
