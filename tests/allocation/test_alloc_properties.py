@@ -7,7 +7,7 @@ import pytest
 from alloc_instances import Instance, instances, milp_reference, serial_dictatorship_loop
 from hypothesis import HealthCheck, given, settings
 
-from matcher.allocation import Mechanism, allocate, build_problem
+from matcher.allocation import Allocation, Mechanism, allocate, build_problem
 from matcher.allocation.checker import blocking_pairs, find_violations
 from matcher.errors import InfeasibleError
 
@@ -246,25 +246,21 @@ def test_lexicographic_equals_successive_milps_on_medium_instances(seed: int) ->
     assert result.objective == pytest.approx(reference[0], abs=1e-9)
 
 
-@SETTINGS
-@given(instances())
-def test_lexicographic_by_groups_of_tiers_equals_successive_milps(instance: Instance) -> None:
-    # The path for many tiers and large pools, where one weighted flow cannot hold every tier's
-    # bonus in int64: tier counts by groups of consecutive tiers, then the value. A small bound
-    # on the bonuses forces it (and groups of one or two tiers) on instances the MILP can check.
+def _by_groups_of_tiers(instance: Instance, limit: int) -> tuple[Allocation, bool]:
+    """Lexicographic allocation forced onto the path for many tiers and large pools, where one
+    weighted flow cannot hold every tier's bonus in int64 (tier counts by groups of consecutive
+    tiers, then the value), with ``limit`` bounding the bonuses so that instances the MILP can
+    check form several groups. Also says whether the network path ran (not CP-SAT)."""
     from unittest import mock
 
     from matcher.allocation import flow
 
-    reference = milp_reference(instance, lexicographic=True)
-    if reference is None:
-        return  # infeasible requests are the other lexicographic test's business
     real_groups = flow._count_groups
     with (
         mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
         mock.patch.object(flow, "_tier_bonuses", return_value=None),
         mock.patch.object(
-            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=2**12)
+            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=limit)
         ) as grouping,
     ):
         result = allocate(
@@ -274,7 +270,17 @@ def test_lexicographic_by_groups_of_tiers_equals_successive_milps(instance: Inst
             mechanism="lexicographic",
             **instance.kwargs(),
         )
-    if grouping.called:  # the network path (not CP-SAT, which families across tiers need)
+    return result, grouping.called
+
+
+@SETTINGS
+@given(instances())
+def test_lexicographic_by_groups_of_tiers_equals_successive_milps(instance: Instance) -> None:
+    reference = milp_reference(instance, lexicographic=True)
+    if reference is None:
+        return  # infeasible requests are the other lexicographic test's business
+    result, network = _by_groups_of_tiers(instance, limit=2**12)
+    if network:  # families across tiers need CP-SAT instead
         assert any("weighted flow(s) of consecutive tiers" in note for note in result.notes)
     counts = result.assignments.groupby("tier").size().to_dict()
     for tier, count in reference[1].items():
@@ -285,29 +291,11 @@ def test_lexicographic_by_groups_of_tiers_equals_successive_milps(instance: Inst
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_lexicographic_by_groups_of_tiers_on_medium_instances(seed: int) -> None:
-    from unittest import mock
-
-    from matcher.allocation import flow
-
     instance = _medium_instance(seed)
     reference = milp_reference(instance, lexicographic=True)
     assert reference is not None
-    real_groups = flow._count_groups
-    with (
-        mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
-        mock.patch.object(flow, "_tier_bonuses", return_value=None),
-        mock.patch.object(
-            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=2**24)
-        ),
-    ):
-        result = allocate(
-            instance.seekers,
-            instance.posts,
-            instance.candidates,
-            mechanism="lexicographic",
-            **instance.kwargs(),
-        )
-    # Four tiers of about 40 seekers: two groups of two under this bound.
+    result, _ = _by_groups_of_tiers(instance, limit=2**24)
+    # Four tiers of about 40 seekers: two groups under this bound.
     assert any("in 2 weighted flow(s)" in note for note in result.notes), result.notes
     counts = result.assignments.groupby("tier").size().to_dict()
     assert {t: counts.get(t, 0) for t in reference[1]} == reference[1]
