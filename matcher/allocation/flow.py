@@ -447,19 +447,28 @@ def _lexicographic_scale(problem: AllocationProblem) -> _LexicographicScale:
 
 
 def _tier_bonuses(
-    problem: AllocationProblem, scale: _LexicographicScale, base: int
+    problem: AllocationProblem,
+    scale: _LexicographicScale,
+    base: int,
+    *,
+    tiers: list[int] | None = None,
+    with_value: bool = True,
+    limit: int = _INT64_SAFE,
 ) -> dict[int, int] | None:
     """Per-placement bonus per tier such that one more placement of a tier outweighs every change
     in lower tiers and in the value level (``base`` bounds the latter); ``None`` if the bonuses
-    would not fit safely in int64."""
+    would not fit safely under ``limit`` (int64).
+
+    ``tiers`` (default: all, highest priority first) restricts the bonuses to consecutive tiers;
+    ``with_value=False`` sizes them for a flow whose arcs carry no value cost (counts only)."""
     bonus: dict[int, int] = {}
     lower_total = 0
-    max_arc = int(np.abs(scale.arc_cost).max(initial=0))
-    for tier in reversed(problem.tiers):
+    max_arc = int(np.abs(scale.arc_cost).max(initial=0)) if with_value else 0
+    for tier in reversed(problem.tiers if tiers is None else tiers):
         bonus[tier] = base + lower_total
         lower_total += bonus[tier] * scale.per_tier[tier]
-        if (bonus[tier] + max_arc) * (scale.n_nodes_bound + 1) * 4 >= _INT64_SAFE or (
-            lower_total >= _INT64_SAFE // 4
+        if (bonus[tier] + max_arc) * (scale.n_nodes_bound + 1) * 4 >= limit or (
+            lower_total >= limit // 4
         ):
             return None
         # The dominance argument is arithmetic over any feasible set of flows, so it holds with
@@ -472,34 +481,29 @@ def _count_groups(
 ) -> list[dict[int, int]]:
     """Consecutive tiers whose placement counts one weighted flow maximises in priority order.
 
-    Within a group each tier's bonus is one more than every lower tier of the group can add
-    (``1 + Σ bonus × most placements``), so the flow maximises the group's first tier, then its
-    second, …; a group grows while its largest bonus stays safe in int64 (three or four tiers
-    at city scale, where one flow per tier would solve the same network once per tier). Tiers
-    no seeker with a candidate belongs to are left out: their count is 0 whatever is chosen.
+    Each group carries count-only :func:`_tier_bonuses` (``base`` 1), so the flow maximises the
+    group's first tier, then its second, …; a group grows while its bonuses stay safe in int64
+    (three or four tiers at city scale, where one flow per tier would solve the same network
+    once per tier). Tiers no seeker with a candidate belongs to are left out: their count is 0
+    whatever is chosen.
     """
-
-    def bonuses(tiers: list[int]) -> dict[int, int] | None:
-        bonus: dict[int, int] = {}
-        lower_total = 0
-        for tier in reversed(tiers):
-            bonus[tier] = 1 + lower_total
-            lower_total += bonus[tier] * scale.per_tier[tier]
-            if bonus[tier] * (scale.n_nodes_bound + 1) * 4 >= limit or lower_total >= limit // 4:
-                return None
-        return bonus
-
     groups: list[dict[int, int]] = []
-    current: list[int] = []
+    members: list[int] = []  # the current group's tiers, highest priority first
+    bonus: dict[int, int] = {}
     for tier in problem.tiers:
         if scale.per_tier[tier] == 0:
             continue
-        if bonuses([*current, tier]) is None and current:
-            groups.append(bonuses(current) or {})
-            current = []
-        current.append(tier)
-    if current:
-        groups.append(bonuses(current) or {t: 1 for t in current})
+        grown = _tier_bonuses(
+            problem, scale, 1, tiers=[*members, tier], with_value=False, limit=limit
+        )
+        if grown is None:
+            if members:
+                groups.append(bonus)
+            members, bonus = [tier], {tier: 1}  # one tier alone needs no dominance
+        else:
+            members, bonus = [*members, tier], grown
+    if members:
+        groups.append(bonus)
     return groups
 
 
@@ -525,9 +529,6 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
     start = time.perf_counter()
     scale = _lexicographic_scale(problem)
     arc_cost = scale.arc_cost
-
-    def weights(base: int) -> dict[int, int] | None:
-        return _tier_bonuses(problem, scale, base)
 
     value_span = scale.value_span
 
@@ -564,7 +565,7 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
         return {t: int(np.count_nonzero(placed_tiers == t)) for t in tiers}
 
     cycle_weights = _cycle_dominating_weights(problem, scale.n_nodes_bound)
-    all_in_one = weights(value_span)
+    all_in_one = _tier_bonuses(problem, scale, value_span)
     if cycle_weights is not None:
         solver, net = run(
             tier_costs(cycle_weights), -problem.cand_score_scaled, tier_lower, bool(tier_lower)

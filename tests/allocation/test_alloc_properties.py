@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 from alloc_instances import Instance, instances, milp_reference, serial_dictatorship_loop
@@ -255,10 +257,15 @@ def _by_groups_of_tiers(instance: Instance, limit: int) -> tuple[Allocation, boo
 
     from matcher.allocation import flow
 
-    real_groups = flow._count_groups
+    real_groups, real_bonuses = flow._count_groups, flow._tier_bonuses
+
+    def no_value_bonuses(*args: Any, **kwargs: Any) -> dict[int, int] | None:
+        # Bonuses that would also dominate the value never fit; count-only ones are computed.
+        return None if kwargs.get("with_value", True) else real_bonuses(*args, **kwargs)
+
     with (
         mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
-        mock.patch.object(flow, "_tier_bonuses", return_value=None),
+        mock.patch.object(flow, "_tier_bonuses", side_effect=no_value_bonuses),
         mock.patch.object(
             flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=limit)
         ) as grouping,
