@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
@@ -48,7 +47,7 @@ from matcher.storage.models import (
     posts,
     seekers,
 )
-from matcher.storage.upsert import read_table
+from matcher.storage.upsert import python_column, read_table
 
 RUN_STATUSES = ("running", "succeeded", "failed", "abandoned")
 OFFER_OUTCOMES = ("pending", "accepted", "refused", "no_answer")
@@ -267,17 +266,6 @@ def _set_progress(engine: Engine, run_id: int, stage: str, fraction: float) -> N
         )
 
 
-def _python_column(values: pd.Series) -> list[Any]:
-    """A column as Python values a driver binds: ``None`` where missing, dates for datetimes."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out: list[Any] = [None if pd.isna(v) else v.date() for v in values]
-        return out
-    out = values.astype(object).tolist()
-    for row in np.flatnonzero(values.isna().to_numpy()):
-        out[row] = None
-    return out
-
-
 def _insert_frame(connection: Connection, table: Any, frame: pd.DataFrame, **constant: Any) -> None:
     """Insert ``frame``'s rows (plus ``constant`` columns) into ``table`` in one executemany.
 
@@ -299,7 +287,7 @@ def _insert_frame(connection: Connection, table: Any, frame: pd.DataFrame, **con
         f"VALUES ({', '.join([marker] * len(names))})"
     )
     columns = [[value] * len(frame) for value in constant.values()]
-    columns += [_python_column(frame[name]) for name in frame.columns]
+    columns += [python_column(frame[name]) for name in frame.columns]
     rows = list(zip(*columns, strict=True))
     for start in range(0, len(rows), 50_000):
         connection.exec_driver_sql(sql, rows[start : start + 50_000])
