@@ -496,7 +496,7 @@ def compute_week(
     report("preparing seekers", 0.0)
     seeker_side = prepare_seekers(inputs.seekers, inputs.reference_date)
     lap("prepare_seekers")
-    n_vacancies = int(((inputs.posts["program"] == "vacancy").fillna(False)).sum())
+    n_vacancies = len(_open_posts(inputs, "vacancy"))
     vacancy_future = (
         parallel.run_beside(vacancy_side, inputs, config, seeker_side)
         if parallel.wanted(len(inputs.seekers), n_vacancies, workers)
