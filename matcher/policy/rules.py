@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from matcher import reference
 from matcher.errors import PolicyFileError
 from matcher.policy.expressions import Expression, ExpressionError, parse
+from matcher.policy.features import FEATURES
 from matcher.schemas import TRAINING_KINDS
 
 
@@ -189,8 +190,6 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
         spec = PolicyFile.model_validate(_read_toml(file))
     except ValidationError as error:
         raise PolicyFileError(label, _structure_errors(error)) from None
-
-    from matcher.eligibility.features import FEATURES  # features know the rules; avoid a cycle
 
     errors: list[tuple[str, str]] = []
     parameters: dict[str, object] = dict(spec.parameters)
