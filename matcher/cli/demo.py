@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matcher.demo import DEFAULT_SCALE, DEFAULT_SEED
+from matcher.programs.demo import DEFAULT_SCALE, DEFAULT_SEED, run_demo
 from matcher.reference import city_label
 
 console = Console(width=None if Console().is_terminal else 160)
@@ -45,7 +45,6 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic province.")] = DEFAULT_SEED,
 ) -> None:
     """Generate the default synthetic province, check it, and run the pipeline on it."""
-    from matcher.demo import run_demo
 
     with console.status("starting …") as status:
         result = run_demo(out, scale=scale, seed=seed, step=lambda name: status.update(name + " …"))

@@ -16,26 +16,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from matcher.errors import MatcherError
+from matcher.eligibility import eligibility_for_dir
 from matcher.io.atomic import write_table
+from matcher.programs.quotas import (
+    apply_bounds,
+    apply_preset,
+    apportion_table,
+    city_need,
+    quota_preset,
+)
 from matcher.quotas.explain import compare_frame, explanation_frame
 from matcher.quotas.methods import (
     METHODS,
     ApportionmentParameterError,
     TieRule,
-    apportion,
     resolve_method,
 )
 from matcher.quotas.need import need_weights, parse_tier_weights
 from matcher.quotas.paradox import audit_house_monotonicity
-from matcher.quotas.weights import (
-    WeightsTable,
-    read_csv_text,
-    read_weights,
-    with_max_share,
-    with_minimum_each,
-    with_topup,
-)
+from matcher.quotas.weights import WeightsTable, read_csv_text, read_weights
 
 console = Console()
 
@@ -61,33 +60,25 @@ def _percent(text: str | None, option: str) -> Fraction | None:
     return value
 
 
-def _liaoxibei_codes() -> list[str]:
-    from matcher.reference import cities
-
-    table = cities()
-    return table.loc[table["liaoxibei"], "code"].tolist()
-
-
-def _apply_presets(
+def _bounded(
     table: WeightsTable,
     total: int,
+    preset: str | None,
     min_each: int | None,
     max_share: Fraction | None,
     topup: Fraction | None,
 ) -> WeightsTable:
-    if topup is not None:
-        chosen = [r for r in table.regions if r in set(_liaoxibei_codes())]
-        if not chosen:
-            raise MatcherError(
-                "--liaoxibei-topup needs city codes (2107, 2109, 2112, 2113, 2114) among the "
-                f"regions of {table.source}; none found"
-            )
-        table = with_topup(table, chosen, topup)
-    if min_each is not None:
-        table = with_minimum_each(table, min_each)
-    if max_share is not None:
-        table = with_max_share(table, total, max_share)
-    return table
+    """A named preset first (``data/quota_presets.toml``), then the options given."""
+    if preset is not None:
+        table = apply_preset(table, total, quota_preset(preset))
+    return apply_bounds(
+        table,
+        total,
+        topup_cities=quota_preset("liaoxibei").topup_cities() if topup is not None else None,
+        topup_percent=topup,
+        min_each=min_each,
+        max_share=max_share,
+    )
 
 
 def _print_result(frame: pd.DataFrame, title: str) -> None:
@@ -158,6 +149,14 @@ def quotas_command(
             "--liaoxibei-topup", help="Raise the weight of Liaoxibei cities by this percent."
         ),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="A named preset of data/quota_presets.toml (liaoxibei, bounds), applied "
+            "before the options above.",
+        ),
+    ] = None,
     ties: Annotated[
         str, typer.Option("--ties", help="error (default): a tie stops; lot: draw lots.")
     ] = "error",
@@ -197,24 +196,16 @@ def quotas_command(
         raise typer.BadParameter("--ties lot needs --seed N", param_hint="--seed")
     if children_out is not None and children is None:
         raise typer.BadParameter("needs --children", param_hint="--children-out")
-    table = _apply_presets(
+    table = _bounded(
         read_weights(weights),
         total,
+        preset,
         min_each,
         _percent(max_share, "--max-share"),
         _percent(liaoxibei_topup, "--liaoxibei-topup"),
     )
     tie_rule: TieRule = "lot" if ties == "lot" else "error"
-    result = apportion(
-        table.regions,
-        table.weights,
-        total,
-        canonical,
-        minimum=table.minimum,
-        maximum=table.maximum,
-        ties=tie_rule,
-        seed=seed,
-    )
+    result = apportion_table(table, total, canonical, ties=tie_rule, seed=seed)
     explained = explanation_frame(result)
     compared = compare_frame(table, total) if compare else None
     audited = (
@@ -298,20 +289,12 @@ def need_command(
         on_date = date.fromisoformat(reference_date) if reference_date else None
     except ValueError:
         raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--reference-date") from None
-    try:
-        from matcher.eligibility import eligibility_for_dir
-    except ImportError as error:
-        raise MatcherError(f"the eligibility engine is not available: {error}") from error
-
-    from matcher.reference import city_codes
-
     eligibility = eligibility_for_dir(directory, program, on_date)
-    frame = need_weights(
-        eligibility,
-        by="city" if by == "city" else "district",
-        tier_weights=weights_by_tier,
-        regions=city_codes() if by == "city" else None,
-        source=f"{directory.name} ({program})",
+    source = f"{directory.name} ({program})"
+    frame = (
+        city_need(eligibility, tier_weights=weights_by_tier, source=source)
+        if by == "city"
+        else need_weights(eligibility, by="district", tier_weights=weights_by_tier, source=source)
     )
     table = Table(title=f"Need for {program} by {by}")
     for column in frame.columns:

@@ -101,8 +101,8 @@ def candidates(
     similarity, the pair features and reasons; the file feeds `matcher allocate --candidates`.
     """
     from matcher.io.atomic import write_table
+    from matcher.programs.candidates import candidates_for_dir
     from matcher.ranking.persist import DEFAULT_MODEL_PATH, load_model
-    from matcher.scoring.pipeline import candidates_for_dir
 
     if program is ProgramChoice.training:
         raise MatcherError(

@@ -26,6 +26,7 @@ from matcher.generator.training import make_sessions
 from matcher.generator.truth import Truth, expected_outcome, load_truth, occupation_fit
 from matcher.generator.world import load_world
 from matcher.schemas.tables import TABLES
+from matcher.training.history import make_training_history
 
 __all__ = [
     "DEFAULT_REFERENCE_DATE",
@@ -166,8 +167,6 @@ def generate_province(
     done("history")
 
     # Past classes of today's training bases, for the six-monthly base assessment (有进有出).
-    from matcher.training.history import make_training_history
-
     training_history = make_training_history(
         sessions, seed=int(seed), reference_date=reference_date
     )

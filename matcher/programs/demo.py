@@ -1,6 +1,7 @@
-"""The demo pipeline on the embedded default data: generate, validate, evaluate, summarise.
+"""The demo on the embedded default data: generate, validate, evaluate, allocate, summarise.
 
-The CLI's ``matcher demo`` prints what :func:`run_demo` returns; nothing here prints.
+The CLI's ``matcher demo`` prints what :func:`run_demo` returns; nothing here prints. The
+province benchmark (``benchmarks/bench_demo.py``) times it stage by stage through ``step``.
 """
 
 from __future__ import annotations
@@ -11,27 +12,34 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.eligibility import evaluate_eligibility
+from matcher.generator import generate_province
+from matcher.generator.output import write_province
 from matcher.io.atomic import write_table
 from matcher.io.load import Dataset, load_dataset
-from matcher.pipeline import ProgramRun, run_program
 from matcher.policy import load_policy
-from matcher.summary import eligible_counts, posts_by_program_and_city, seekers_by_city_and_group
+from matcher.programs.run import ProgramRun, run_program
+from matcher.programs.seekers import program_eligibility
+from matcher.programs.summary import (
+    eligible_counts,
+    posts_by_program_and_city,
+    seekers_by_city_and_group,
+)
+from matcher.ranking.persist import load_shipped_model
 
 DEFAULT_SCALE = "small"
 DEFAULT_SEED = 7
 PROGRAMS_EVALUATED: tuple[str, ...] = ("welfare", "grassroots", "internship", "training")
-# Programs whose posts the province issues as city quotas under priority tiers: allocated with
+# Programmes whose posts the province issues as city quotas under priority tiers: allocated with
 # the lexicographic mechanism (most tier-1 placements first, then tier 2, …, then value).
-# The zero-employment family guarantee (三十九) is applied to welfare posts, the program for the
-# hard-to-employ; grassroots posts follow their tiers (poor-family graduates first).
+# The zero-employment family guarantee (三十九) is applied to welfare posts, the programme for
+# the hard-to-employ; grassroots posts follow their tiers (poor-family graduates first).
 PROGRAMS_ALLOCATED: dict[str, bool] = {"welfare": True, "grassroots": False}
 DEMO_MECHANISM = "lexicographic"
 
 
 @dataclass
 class DemoResult:
-    """What the demo produced: the dataset, eligibility per program, summary tables, files."""
+    """What the demo produced: the dataset, eligibility per programme, summary tables, files."""
 
     data_dir: Path
     dataset: Dataset
@@ -51,9 +59,10 @@ def run_demo(
     seed: int = DEFAULT_SEED,
     step: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Generate the default synthetic province into ``out/data``, validate it, evaluate eligibility
-    for every program and allocate the welfare and grassroots posts under city quotas, writing
-    ``out/eligibility_<program>.csv``, ``allocation_*.csv``, ``unplaced_*.csv``, ``quotas_*.csv``.
+    """Generate the default synthetic province into ``out/data``, validate it, evaluate
+    eligibility for every programme and allocate the welfare and grassroots posts under city
+    quotas, writing ``out/eligibility_<program>.csv``, ``allocation_*.csv``, ``unplaced_*.csv``,
+    ``quotas_*.csv``.
 
     Parameters
     ----------
@@ -62,11 +71,8 @@ def run_demo(
     scale, seed :
         Passed to :func:`matcher.generator.generate_province`.
     step : callable, optional
-        Told the name of each stage as it starts (for progress display).
+        Told the name of each stage as it starts (for progress display and the benchmark).
     """
-    from matcher.generator import generate_province
-    from matcher.generator.output import write_province
-
     announce = step or (lambda _name: None)
     data_dir = out / "data"
     announce(f"generating the synthetic province ({scale}, seed {seed})")
@@ -79,23 +85,27 @@ def run_demo(
     files: list[Path] = []
     for program in PROGRAMS_EVALUATED:
         announce(f"evaluating {program} eligibility")
-        results[program] = evaluate_eligibility(
-            dataset["seekers"], dataset["households"], load_policy(program), dataset.reference_date
+        results[program] = program_eligibility(
+            dataset["seekers"], dataset["households"], program, dataset.reference_date
         )
         path = out / f"eligibility_{program}.csv"
         write_table(results[program], path)
         files.append(path)
-
-    from matcher.ranking.persist import load_shipped_model
 
     model, model_note = load_shipped_model()
     allocations: dict[str, ProgramRun] = {}
     for program, families in PROGRAMS_ALLOCATED.items():
         announce(f"allocating {program} posts (quotas, candidates, {DEMO_MECHANISM})")
         run = run_program(
-            dataset, program, mechanism=DEMO_MECHANISM, model=model, families=families
+            dataset,
+            program,
+            mechanism=DEMO_MECHANISM,
+            model=model,
+            families=families,
+            eligibility=results[program],
         )
         allocations[program] = run
+        announce(f"writing {program} placements with reasons")
         for name, frame in (
             ("allocation", run.placements()),
             ("unplaced", run.allocation.unplaced),
@@ -104,7 +114,9 @@ def run_demo(
             path = out / f"{name}_{program}.csv"
             write_table(frame, path)
             files.append(path)
+        run.keep_shown_pairs()
 
+    announce("summarising")
     return DemoResult(
         data_dir=data_dir,
         allocations=allocations,

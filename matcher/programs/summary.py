@@ -11,6 +11,7 @@ import pandas as pd
 
 from matcher import reference
 from matcher.policy.rules import CompiledPolicy
+from matcher.programs.posts import open_mask
 
 
 def _city_index() -> pd.Index:
@@ -46,7 +47,7 @@ def seekers_by_city_and_group(
 
 def posts_by_program_and_city(posts: pd.DataFrame) -> pd.DataFrame:
     """Open places per city (rows) and program (columns), with totals."""
-    open_posts = posts[posts["status"] == "open"]
+    open_posts = posts.loc[open_mask(posts)]
     table = open_posts.pivot_table(
         index="city", columns="program", values="capacity", aggfunc="sum", fill_value=0
     )

@@ -20,6 +20,7 @@ import numpy as np
 import scipy
 import sklearn
 
+from matcher import __version__
 from matcher.errors import ModelCompatibilityError
 from matcher.io.atomic import atomic_open, atomic_path
 from matcher.ranking.estimator import PlacementRanker
@@ -38,8 +39,6 @@ def card_path(model_path: str | os.PathLike[str]) -> Path:
 
 def library_versions() -> dict[str, str]:
     """Versions a pickled model depends on."""
-    from matcher import __version__
-
     return {
         "matcher": __version__,
         "python": platform.python_version(),

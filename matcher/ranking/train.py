@@ -30,6 +30,10 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 
 from matcher.errors import DataValidationError, MatcherError, Problem
+from matcher.generator.truth import expected_outcome, load_truth
+from matcher.io.load import load_dataset
+from matcher.programs.posts import open_mask
+from matcher.programs.seekers import program_eligibility
 from matcher.ranking.estimator import PlacementRanker
 from matcher.ranking.metrics import METRIC_NAMES, all_metrics, calibration_table
 from matcher.scoring.candidates import PROGRAMS_WITH_POLICY, generate_candidates
@@ -84,8 +88,6 @@ class TrainingResult:
 
 def load_tables(directory: str | Path) -> tuple[dict[str, pd.DataFrame], date]:
     """Validated tables of a dataset directory, through the shared loader."""
-    from matcher.io.load import load_dataset
-
     dataset = load_dataset(
         directory, tables=("seekers", "households", "employers", "posts", "placements")
     )
@@ -105,12 +107,9 @@ def program_tiers(
     seekers: pd.DataFrame, households: pd.DataFrame, reference_date: date
 ) -> dict[str, pd.Series]:
     """Each seeker's priority tier per program with a policy (NA where not eligible)."""
-    from matcher.eligibility import evaluate_eligibility
-    from matcher.policy.rules import load_policy
-
     tiers: dict[str, pd.Series] = {}
     for program in PROGRAMS_WITH_POLICY:
-        result = evaluate_eligibility(seekers, households, load_policy(program), reference_date)
+        result = program_eligibility(seekers, households, program, reference_date)
         tiers[program] = (
             result["tier"].where(result["eligible"].astype(bool)).reset_index(drop=True)
         )
@@ -193,8 +192,6 @@ def evaluate_model(
     random_state: int = 0,
 ) -> Evaluation:
     """Metrics of the four methods on held-out seekers' candidate lists (see module text)."""
-    from matcher.generator.truth import expected_outcome, load_truth
-
     try:
         truth = load_truth(directory)
     except MatcherError as error:
@@ -209,16 +206,13 @@ def evaluate_model(
     if chosen.size > max_seekers:
         chosen = np.sort(rng.choice(chosen, size=max_seekers, replace=False))
     eval_seekers = seekers.iloc[chosen].reset_index(drop=True)
-    open_posts = posts[posts["status"].astype(str) == "open"].reset_index(drop=True)
+    open_posts = posts.loc[open_mask(posts)].reset_index(drop=True)
     candidates = generate_candidates(eval_seekers, open_posts, reference_date, k=k)
     pairs = candidates.pairs
     if pairs.empty:
         raise MatcherError("no candidate pairs for the held-out seekers: nothing to evaluate")
     pair_ids = pd.DataFrame(
-        {
-            "seeker_id": candidates.seekers.seeker_id[pairs["seeker"].to_numpy()],
-            "post_id": candidates.posts.post_id[pairs["post"].to_numpy()],
-        }
+        {"seeker_id": candidates.seeker_ids(), "post_id": candidates.post_ids()}
     )
     true_p = expected_outcome(eval_seekers, open_posts, pair_ids, truth)["p_success"].to_numpy()
     labels = (rng.uniform(size=true_p.size) < true_p).astype(np.int64)

@@ -1,10 +1,12 @@
-"""One week's matching for one city, as a pure function of its input frames.
+"""One week's matching for one city, computed from its input frames.
 
-Steps, in order: eligibility per program (policy rules files), program placements (candidates,
-then ``matcher.allocation.allocate``), vacancy candidates and congestion-aware recommendation
-lists (``matcher.recommend``), employer shortlists, the 20-day guarantee list
-(``matcher.guarantee``) and a fairness summary. Nothing here touches the database; the same
-frames and configuration always give the same outputs.
+Steps, in order: eligibility per programme, programme placements (the stages of
+:mod:`matcher.programs`), vacancy candidates and congestion-aware recommendation lists
+(:mod:`matcher.recommend`), employer shortlists, the 20-day guarantee list
+(:mod:`matcher.runs.guarantee`) and a fairness summary. Besides the frames it reads the shipped
+policy files and, with the ``ranker`` scorer, the shipped model — both named in the run's
+record — and nothing else: it never touches the database, and the same frames, files and
+configuration always give the same outputs.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from matcher.allocation.api import allocate
-from matcher.allocation.coverage import allocate_covering_families
-from matcher.errors import InfeasibleError, MatcherError
 from matcher.frames import isin
-from matcher.guarantee import guarantee_status
-from matcher.pipeline import allocation_seekers
+from matcher.programs.candidates import program_candidates
+from matcher.programs.place import place
+from matcher.programs.posts import allocation_posts, open_mask, open_posts, places_left
+from matcher.programs.seekers import allocation_seekers, program_eligibility
+from matcher.ranking.persist import load_shipped_model
 from matcher.recommend import (
     Recommendations,
     recommend,
@@ -35,12 +36,25 @@ from matcher.recommend import (
     shortlists,
 )
 from matcher.runs import parallel
+from matcher.runs.guarantee import guarantee_status
+from matcher.schemas.columns import (
+    CANDIDATE_PAIRS,
+    PLACEMENTS,
+    POST_ID,
+    REASON,
+    RECOMMENDATIONS,
+    SCORE,
+    SEEKER_ID,
+    SHORTLISTS,
+    TIER,
+)
+from matcher.scoring.features import prepare_seekers
 
 Progress = Callable[[str, float], None]
 
-RECOMMENDATION_COLUMNS = ("seeker_id", "rank", "post_id", "score", "reason")
-SHORTLIST_COLUMNS = ("post_id", "rank", "employer_id", "seeker_id", "score")
-PLACEMENT_COLUMNS = ("seeker_id", "post_id", "program", "tier", "score", "reason")
+RECOMMENDATION_COLUMNS = RECOMMENDATIONS
+SHORTLIST_COLUMNS = SHORTLISTS
+PLACEMENT_COLUMNS = PLACEMENTS
 OUTPUT_TABLES = ("recommendations", "shortlists", "placements", "families")
 
 
@@ -92,8 +106,6 @@ class RunConfig:
 @functools.cache
 def _shipped_model() -> tuple[Any, str]:
     """The shipped ranker (loaded once per process) and the label that names it."""
-    from matcher.ranking.persist import load_shipped_model
-
     return load_shipped_model()
 
 
@@ -194,37 +206,9 @@ def _noop(_stage: str, _fraction: float) -> None:
     return None
 
 
-def _eligibility(inputs: WeekInputs, program: str) -> pd.DataFrame:
-    from matcher.eligibility import evaluate_eligibility
-    from matcher.policy import load_policy
-
-    return evaluate_eligibility(
-        inputs.seekers, inputs.households, load_policy(program), inputs.reference_date
-    )
-
-
-def _pairs(candidates: Any) -> pd.DataFrame:
-    pairs: pd.DataFrame = candidates.pairs
-    return pairs.assign(
-        seeker_id=candidates.seekers.seeker_id[pairs["seeker"].to_numpy()].astype(str),
-        post_id=candidates.posts.post_id[pairs["post"].to_numpy()].astype(str),
-    )
-
-
-def _drop_refused(pairs: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
-    refused = offers.loc[offers["outcome"] == "refused", ["seeker_id", "post_id"]]
-    if refused.empty or pairs.empty:
-        return pairs
-    key = pairs["seeker_id"].astype(str) + "\x1f" + pairs["post_id"].astype(str)
-    gone = set(refused["seeker_id"].astype(str) + "\x1f" + refused["post_id"].astype(str))
-    return pairs.loc[~isin(key, gone)]
-
-
-def _open_posts(inputs: WeekInputs, program: str) -> pd.DataFrame:
-    posts = inputs.posts
-    keep = (posts["program"] == program).fillna(False).to_numpy(dtype=bool)
-    keep &= posts["remaining"].to_numpy(dtype=np.int64) > 0
-    return posts.loc[keep].reset_index(drop=True)
+def _refused(offers: pd.DataFrame) -> pd.DataFrame:
+    """Pairs whose offer the seeker refused: never proposed again."""
+    return offers.loc[offers["outcome"] == "refused", [SEEKER_ID, POST_ID]]
 
 
 def _place_program(
@@ -235,79 +219,58 @@ def _place_program(
     notes: list[str],
     seeker_side: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Placements of one program, its eligibility table and its scored pairs."""
-    from matcher.scoring.candidates import generate_candidates
-    from matcher.scoring.features import prepare_posts
-
-    eligibility = _eligibility(inputs, program)
-    posts = _open_posts(inputs, program)
+    """Placements of one programme, its eligibility table and its scored pairs: the
+    programme workflow's stages (:mod:`matcher.programs`) on the week's pool."""
+    eligibility = program_eligibility(
+        inputs.seekers, inputs.households, program, inputs.reference_date
+    )
+    posts = open_posts(inputs.posts, program)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACEMENT_COLUMNS})
     if posts.empty or not bool(eligibility["eligible"].any()):
-        return empty, eligibility, pd.DataFrame(columns=["seeker_id", "post_id", "score"])
-    candidates = generate_candidates(
+        return empty, eligibility, pd.DataFrame(columns=list(CANDIDATE_PAIRS))
+    candidates = program_candidates(
         inputs.seekers,
         posts,
         inputs.reference_date,
-        k=config.program_k,
         eligibility=eligibility,
+        k=config.program_k,
         model=scoring_model(config)[0],
-        prepared=(seeker_side, prepare_posts(posts)),
+        prepared_seekers=seeker_side,
+        refused=_refused(inputs.offers),
     )
-    pairs = _drop_refused(_pairs(candidates), inputs.offers)
-    scored = pairs.loc[:, ["seeker_id", "post_id", "score"]]
-    pairs = pairs.loc[~isin(pairs["seeker_id"], unavailable)]
+    scored = candidates.scored()
+    pairs = scored.loc[~isin(scored[SEEKER_ID], unavailable)].reset_index(drop=True)
     if pairs.empty:
         return empty, eligibility, scored
-    # Candidates exist only for the eligible, so this is the pipeline's table of the seekers
+    # Candidates exist only for the eligible, so this is the allocation's table of the seekers
     # still available with a candidate this week.
     seeker_table = allocation_seekers(inputs.seekers, inputs.households, eligibility)
-    seeker_table = seeker_table.loc[isin(seeker_table["seeker_id"], pairs["seeker_id"])]
-    seeker_table = seeker_table.reset_index(drop=True)
-    post_table = pd.DataFrame(
-        {
-            "post_id": posts["post_id"].astype(str).to_numpy(),
-            "capacity": posts["remaining"].astype(int).to_numpy(),
-            "city": posts["city"].astype(str).to_numpy(),
-        }
+    seeker_table = seeker_table.loc[isin(seeker_table[SEEKER_ID], pairs[SEEKER_ID])]
+    placement = place(
+        program,
+        seeker_table.reset_index(drop=True),
+        allocation_posts(posts),
+        pairs,
+        mechanism=config.mechanism,
+        families=config.family_guarantee,
+        time_limit=config.solver_seconds,
     )
-    candidate_table = pairs.loc[:, ["seeker_id", "post_id", "score"]].reset_index(drop=True)
-    use_families = config.family_guarantee and config.mechanism in ("optimal", "lexicographic")
-    try:
-        if use_families:
-            result, uncovered = allocate_covering_families(
-                seeker_table,
-                post_table,
-                candidate_table,
-                mechanism=config.mechanism,
-                time_limit=config.solver_seconds,
-            )
-            if uncovered:
-                notes.append(
-                    f"{program}: family guarantee (三十九) not attainable this week for "
-                    f"{len(uncovered)} families: {', '.join(sorted(uncovered))}"
-                )
-        else:
-            result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
-    except (InfeasibleError, MatcherError) as error:
-        # Not provable within the time limit: place without the guarantee and say so; the
-        # 20-day list shows the families left uncovered.
-        notes.append(f"{program}: family guarantee not attained this week ({error})")
-        result = allocate(seeker_table, post_table, candidate_table, mechanism=config.mechanism)
-    placed = result.assignments
-    eligible_reason = eligibility.set_index("seeker_id")["reasons"]
+    notes.extend(placement.notes)
+    placed = placement.allocation.assignments
+    eligible_reason = eligibility.set_index(SEEKER_ID)["reasons"]
     reason = (
-        eligible_reason.reindex(placed["seeker_id"]).fillna("").astype(str).to_numpy()
+        eligible_reason.reindex(placed[SEEKER_ID]).fillna("").astype(str).to_numpy()
         + "；"
         + placed["reason"].astype(str).to_numpy()
     )
     frame = pd.DataFrame(
         {
-            "seeker_id": placed["seeker_id"].astype(str).to_numpy(),
-            "post_id": placed["post_id"].astype(str).to_numpy(),
+            SEEKER_ID: placed[SEEKER_ID].astype(str).to_numpy(),
+            POST_ID: placed[POST_ID].astype(str).to_numpy(),
             "program": program,
-            "tier": pd.array(placed["tier"].to_numpy(), dtype="Int64"),
-            "score": placed["score"].astype(float).round(6).to_numpy(),
-            "reason": reason,
+            TIER: pd.array(placed[TIER].to_numpy(), dtype="Int64"),
+            SCORE: placed[SCORE].astype(float).round(6).to_numpy(),
+            REASON: reason,
         }
     )
     return frame, eligibility, scored
@@ -382,46 +345,43 @@ def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> Vac
     Independent of the program placements, so a run may compute it in a second process
     (:mod:`matcher.runs.parallel`) while the programs are placed.
     """
-    from matcher.scoring.candidates import generate_candidates
-    from matcher.scoring.features import prepare_posts
-
     clock = time.perf_counter()
     timings: dict[str, float] = {}
-    vacancies = _open_posts(inputs, "vacancy")
+    vacancies = open_posts(inputs.posts, "vacancy")
     candidates = None
     if vacancies.empty or inputs.seekers.empty:
-        pairs = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
+        scored = pd.DataFrame(columns=list(CANDIDATE_PAIRS))
     else:
-        candidates = generate_candidates(
+        candidates = program_candidates(
             inputs.seekers,
             vacancies,
             inputs.reference_date,
+            eligibility=None,
             k=config.candidates_k,
             model=scoring_model(config)[0],
-            prepared=(seeker_side, prepare_posts(vacancies)),
+            prepared_seekers=seeker_side,
+            refused=_refused(inputs.offers),
         )
-        pairs = _drop_refused(_pairs(candidates), inputs.offers)
+        scored = candidates.scored()
     timings["vacancy_candidates"] = round(time.perf_counter() - clock, 3)
     clock = time.perf_counter()
 
-    openings = pd.Series(
-        vacancies["remaining"].astype(int).to_numpy(),
-        index=pd.Index(vacancies["post_id"].astype(str)),
-    )
-    scored = pairs.loc[:, ["seeker_id", "post_id", "score"]].reset_index(drop=True)
+    openings = pd.Series(places_left(vacancies), index=pd.Index(vacancies[POST_ID].astype(str)))
     lists = recommend(
         scored, openings, list_length=config.list_length, slack=config.slack, method=config.method
     )
-    key = ["seeker_id", "post_id"]
+    recommendations = lists.lists.reset_index(drop=True)
     # Reasons are written for the listed pairs only (a quarter of the candidates), from the
     # pair features the candidates carry.
-    features = pairs.drop(columns=[c for c in lists.lists.columns if c not in key and c in pairs])
-    recommendations = lists.lists.merge(features, on=key, how="left")
-    recommendations["reason"] = (
-        recommendation_reasons(recommendations, candidates.seekers, candidates.posts).to_numpy()
-        if candidates is not None and len(recommendations)
-        else pd.Series([], dtype="string")
-    )
+    if candidates is not None and len(recommendations):
+        rows = candidates.positions(
+            recommendations[SEEKER_ID].to_numpy(), recommendations[POST_ID].to_numpy()
+        )
+        features = candidates.pairs.iloc[rows].reset_index(drop=True)
+        reasons = recommendation_reasons(features, candidates.seekers, candidates.posts)
+        recommendations[REASON] = reasons.to_numpy()
+    else:
+        recommendations[REASON] = pd.Series([], dtype="string")
     recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
     employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
     short = shortlists(
@@ -468,8 +428,6 @@ def compute_week(
     -------
     WeekOutputs
     """
-    from matcher.scoring.features import prepare_seekers
-
     report = progress or _noop
     timings: dict[str, float] = {}
     notes: list[str] = []
@@ -496,7 +454,7 @@ def compute_week(
     report("preparing seekers", 0.0)
     seeker_side = prepare_seekers(inputs.seekers, inputs.reference_date)
     lap("prepare_seekers")
-    n_vacancies = len(_open_posts(inputs, "vacancy"))
+    n_vacancies = int(open_mask(inputs.posts, "vacancy").sum())
     vacancy_future = (
         parallel.run_beside(vacancy_side, inputs, config, seeker_side)
         if parallel.wanted(len(inputs.seekers), n_vacancies, workers)

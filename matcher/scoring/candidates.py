@@ -77,6 +77,46 @@ class Candidates:
     posts: PreparedPosts
     summary: CandidateSummary
 
+    def seeker_ids(self) -> npt.NDArray[np.object_]:
+        """The ``seeker_id`` of every pair, aligned with :attr:`pairs`."""
+        return self.seekers.seeker_id[self.pairs["seeker"].to_numpy()]
+
+    def post_ids(self) -> npt.NDArray[np.object_]:
+        """The ``post_id`` of every pair, aligned with :attr:`pairs`."""
+        return self.posts.post_id[self.pairs["post"].to_numpy()]
+
+    def scored(self) -> pd.DataFrame:
+        """The pairs by id: ``seeker_id``, ``post_id``, ``score`` — what allocation reads."""
+        return pd.DataFrame(
+            {
+                "seeker_id": self.seeker_ids(),
+                "post_id": self.post_ids(),
+                "score": self.pairs["score"].to_numpy(),
+            }
+        )
+
+    def keep(self, rows: npt.NDArray[np.bool_]) -> Candidates:
+        """The same candidates with only the pairs where ``rows`` is true."""
+        return replace(self, pairs=self.pairs.loc[rows].reset_index(drop=True))
+
+    def positions(
+        self, seeker_ids: npt.ArrayLike, post_ids: npt.ArrayLike
+    ) -> npt.NDArray[np.int64]:
+        """Row of each (seeker id, post id) in :attr:`pairs`; -1 where it is not a candidate."""
+        seeker_row = pd.Index(self.seekers.seeker_id).get_indexer(np.asarray(seeker_ids))
+        post_row = pd.Index(self.posts.post_id).get_indexer(np.asarray(post_ids))
+        n_posts = max(len(self.posts.post_id), 1)
+        pair_key = self.pairs["seeker"].to_numpy(np.int64) * n_posts + self.pairs["post"].to_numpy(
+            np.int64
+        )
+        wanted = np.where(
+            (seeker_row >= 0) & (post_row >= 0),
+            seeker_row.astype(np.int64) * n_posts + post_row,
+            -1,
+        )
+        found = pd.Index(pair_key).get_indexer(wanted)
+        return np.where(wanted >= 0, found, -1).astype(np.int64)
+
 
 def _hard_filter(
     seekers: PreparedSeekers,

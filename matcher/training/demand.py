@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from matcher.programs.posts import open_mask
 from matcher.scoring.features import code_to_int, skill_index
 
 DEMAND_COLUMNS: tuple[str, ...] = (
@@ -46,9 +47,7 @@ def labour_demand(
     index = skill_index()
     spec_bits, spec_counts, _ = index.bits(specialties["skills"])
     spec_group = _minor_group(specialties["occupation_code"])
-    open_vacancies = posts[
-        (posts["program"].astype(str) == "vacancy") & (posts["status"].astype(str) == "open")
-    ]
+    open_vacancies = posts.loc[open_mask(posts, "vacancy")]
     rows: list[pd.DataFrame] = []
     for city in cities:
         city_posts = open_vacancies[open_vacancies["city"].astype(str) == city]

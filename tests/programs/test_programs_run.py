@@ -12,7 +12,7 @@ from matcher.allocation.coverage import allocate_covering_families, uncoverable_
 from matcher.generator import generate_province
 from matcher.generator.output import write_province
 from matcher.io.load import Dataset, load_dataset
-from matcher.pipeline import run_program
+from matcher.programs import run_program
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,9 @@ def test_program_run_respects_quotas_and_eligibility(dataset: Dataset, program: 
 
 
 def test_candidate_pairs_resolve_ids(dataset: Dataset) -> None:
-    pairs = run_program(dataset, "grassroots", mechanism="optimal", families=False).pairs
+    pairs = run_program(
+        dataset, "grassroots", mechanism="optimal", families=False
+    ).candidates.scored()
     assert set(pairs["seeker_id"]) <= set(dataset["seekers"]["seeker_id"])
     assert set(pairs["post_id"]) <= set(dataset["posts"]["post_id"])
     assert not pairs.duplicated(["seeker_id", "post_id"]).any()

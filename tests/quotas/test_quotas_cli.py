@@ -138,9 +138,6 @@ def test_children_second_level(tmp_path: Path) -> None:
 def test_need_command_with_monkeypatched_engine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
-    import types
-
     calls = []
 
     def fake_eligibility_for_dir(directory, program, reference_date=None):
@@ -157,9 +154,7 @@ def test_need_command_with_monkeypatched_engine(
             }
         )
 
-    module = types.ModuleType("matcher.eligibility")
-    module.eligibility_for_dir = fake_eligibility_for_dir  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "matcher.eligibility", module)
+    monkeypatch.setattr("matcher.cli.quotas.eligibility_for_dir", fake_eligibility_for_dir)
     out = tmp_path / "w.csv"
     code = _run(
         [

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from matcher.errors import MatcherError
-from matcher.guarantee import guarantee_status
+from matcher.runs.guarantee import guarantee_status
 from matcher.runs.week import normalise_week, parse_week, week_of, week_reference_date
 
 

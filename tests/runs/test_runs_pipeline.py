@@ -218,14 +218,17 @@ def test_second_process_is_chosen_by_size_and_setting(monkeypatch: pytest.Monkey
 
 def test_fairness_summary_agrees_with_a_direct_count(sqlite_loaded: Engine) -> None:
     from matcher.runs import RunConfig
-    from matcher.runs.compute import _eligibility, compute_week
+    from matcher.programs import program_eligibility
+    from matcher.runs.compute import compute_week
 
     with sqlite_loaded.connect() as connection:
         inputs = load_inputs(connection, "2101", "2009-W12")
     outputs = compute_week(inputs, RunConfig(), workers=1)
     placed = outputs.placements
     for program, block in outputs.summary["fairness"].items():
-        table = _eligibility(inputs, program)
+        table = program_eligibility(
+            inputs.seekers, inputs.households, program, inputs.reference_date
+        )
         eligible = table.loc[table["eligible"].astype(bool)]
         mine = set(placed.loc[placed["program"] == program, "seeker_id"])
         sex = inputs.seekers.set_index("seeker_id")["sex"].reindex(eligible["seeker_id"])

@@ -20,7 +20,7 @@ from matcher.scoring.features import (
     prepare_posts,
     prepare_seekers,
 )
-from matcher.scoring.pipeline import candidate_table
+from matcher.programs.candidates import candidate_table
 from matcher.scoring.reasons import explain
 
 

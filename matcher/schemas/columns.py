@@ -1,0 +1,79 @@
+"""Column names of the internal tables that cross module boundaries, held in one place.
+
+The input tables (seekers, households, employers, posts …) are declared with their rules in
+:mod:`matcher.schemas.tables`; this module names the columns of the tables the library makes
+from them: candidate pairs, the allocation's seekers and posts, placements, a weekly run's
+recommendations, shortlists and 20-day list. The allocation engine, the programme workflow,
+the weekly runs, the storage models and the API import these rather than spelling the strings.
+"""
+
+from __future__ import annotations
+
+# Ids and the score every pair carries.
+SEEKER_ID = "seeker_id"
+POST_ID = "post_id"
+EMPLOYER_ID = "employer_id"
+HOUSEHOLD_ID = "household_id"
+SCORE = "score"
+RANK = "rank"
+REASON = "reason"
+
+# Allocation inputs.
+TIER = "tier"
+LOTTERY = "lottery"
+FAMILY_ID = "family_id"
+ZERO_EMPLOYMENT = "zero_employment"
+CAPACITY = "capacity"
+CITY = "city"
+CAP = "cap"
+FLOOR = "floor"
+GROUP = "group"
+PROGRAM = "program"
+STATUS = "status"
+#: Places left on a post once earlier weeks' accepted and pending offers are counted.
+REMAINING = "remaining"
+
+#: The status of a post that takes placements.
+OPEN = "open"
+
+#: Scored candidate pairs, as every stage after scoring passes them on.
+CANDIDATE_PAIRS: tuple[str, ...] = (SEEKER_ID, POST_ID, SCORE)
+#: The allocation's seekers table (the eligible, with their tier and family).
+ALLOCATION_SEEKERS: tuple[str, ...] = (SEEKER_ID, TIER, FAMILY_ID, ZERO_EMPLOYMENT)
+#: The allocation's posts table.
+ALLOCATION_POSTS: tuple[str, ...] = (POST_ID, CAPACITY, CITY)
+#: A weekly run's placements (its offers of programme posts).
+PLACEMENTS: tuple[str, ...] = (SEEKER_ID, POST_ID, PROGRAM, TIER, SCORE, REASON)
+#: A weekly run's recommendation lists.
+RECOMMENDATIONS: tuple[str, ...] = (SEEKER_ID, RANK, POST_ID, SCORE, REASON)
+#: A weekly run's employer shortlists.
+SHORTLISTS: tuple[str, ...] = (POST_ID, RANK, EMPLOYER_ID, SEEKER_ID, SCORE)
+
+__all__ = [
+    "ALLOCATION_POSTS",
+    "ALLOCATION_SEEKERS",
+    "CANDIDATE_PAIRS",
+    "CAP",
+    "CAPACITY",
+    "CITY",
+    "EMPLOYER_ID",
+    "FAMILY_ID",
+    "FLOOR",
+    "GROUP",
+    "HOUSEHOLD_ID",
+    "LOTTERY",
+    "OPEN",
+    "PLACEMENTS",
+    "POST_ID",
+    "PROGRAM",
+    "RANK",
+    "REASON",
+    "RECOMMENDATIONS",
+    "REMAINING",
+    "SCORE",
+    "SEEKER_ID",
+    "SHORTLISTS",
+    "STATUS",
+    "TIER",
+    "ZERO_EMPLOYMENT",
+]
