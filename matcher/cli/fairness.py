@@ -1,7 +1,8 @@
 """``matcher fairness`` (measure one allocation) and ``matcher bench-fairness`` (every mechanism
 on generated instances, with the published report).
 
-Thin: the commands read files, call :mod:`matcher.fairness` and print or write; nothing is
+Thin: the commands read files, call :mod:`matcher.fairness` (the measures) and
+:mod:`matcher.reports` (benchmark and report) and print or write; nothing is
 written unless every step succeeded.
 """
 
@@ -83,8 +84,8 @@ def fairness_command(
     arcs = chosen_arcs(problem, _read_allocation(allocation), file=str(allocation))
     measures = measure_allocation(problem, arcs)
     if out is not None:
-        from matcher.fairness.output import write_files
-        from matcher.fairness.report import single_report_files
+        from matcher.reports.output import write_files
+        from matcher.reports.report import single_report_files
 
         written = write_files(single_report_files(measures, label=allocation.stem), out)
         if not as_json:
@@ -197,10 +198,10 @@ def bench_fairness_command(
 
     from rich.progress import Progress
 
-    from matcher.fairness.bench import SETTINGS, CandidateSource, build_instance, run_benchmark
-    from matcher.fairness.output import write_files
-    from matcher.fairness.report import report_files, summary_lines
     from matcher.generator import SCALE_NAMES
+    from matcher.reports.bench import SETTINGS, CandidateSource, build_instance, run_benchmark
+    from matcher.reports.output import write_files
+    from matcher.reports.report import report_files, summary_lines
 
     if scale not in SCALE_NAMES:
         raise typer.BadParameter(
@@ -280,7 +281,7 @@ def bench_fairness_command(
 
 
 def _summary_of(runs: pd.DataFrame) -> pd.DataFrame:
-    from matcher.fairness.report import summarise_runs
+    from matcher.reports.report import summarise_runs
 
     return summarise_runs(runs)
 

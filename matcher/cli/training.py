@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
@@ -80,8 +80,8 @@ def allocate_command(
 ) -> None:
     """Place seekers in training sessions of CITY within BUDGET yuan, maximising expected
     employment gain; write placements.csv, payments.csv and unplaced.csv to OUT."""
-    from matcher.training.api import allocate_training
-    from matcher.training.solver import ENGINES, TrainingFloor
+    from matcher.training.api import allocate_training_for_dir
+    from matcher.training.solver import ENGINES, Engine, TrainingFloor
 
     if city not in city_codes():
         raise typer.BadParameter(
@@ -90,25 +90,15 @@ def allocate_command(
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}. Got {engine!r}.")
     floors = [TrainingFloor(*parse_floor(text)) for text in floor or []]
-    dataset = load_dataset(directory)
-    if "training_sessions" not in dataset:
-        raise MatcherError(f"{directory} has no training_sessions.csv; nothing to allocate")
-    seekers = dataset["seekers"]
-    if applicants is not None:
-        wanted = _read_applicants(applicants)
-        seekers = seekers[seekers["seeker_id"].astype(str).isin(wanted)].reset_index(drop=True)
-    result = allocate_training(
-        seekers,
-        dataset["households"],
-        dataset["training_sessions"],
-        dataset["posts"],
+    result = allocate_training_for_dir(
+        directory,
         city=city,
         budget_yuan=budget,
-        reference_date=dataset.reference_date,
+        applicants=applicants,
         floors=floors,
         top_k=top_k or None,
         time_limit=time_limit,
-        engine=engine,  # type: ignore[arg-type]
+        engine=cast(Engine, engine),  # checked against ENGINES just above
     )
     write_tables(
         {
@@ -119,13 +109,6 @@ def allocate_command(
         out,
     )
     _print_allocation(result.summary, result.payments)
-
-
-def _read_applicants(path: Path) -> set[str]:
-    frame = read_raw(path)
-    if "seeker_id" not in frame.columns:
-        raise MatcherError(f"{path}: needs a seeker_id column (got {', '.join(frame.columns)})")
-    return set(frame["seeker_id"].astype(str))
 
 
 def _print_allocation(summary: dict[str, object], payments: pd.DataFrame) -> None:

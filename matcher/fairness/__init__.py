@@ -1,10 +1,11 @@
-"""Fairness metrics of allocations, mechanism benchmarks and the published report.
+"""Fairness measures of allocations.
 
 ``measure_allocation`` measures one allocation (by tier, city, sex and priority group; justified
 envy and waste; unused capacity; family coverage; inequality across cities; choice ranks;
-floors; quota fill). :mod:`matcher.fairness.bench` runs every mechanism on generated instances and
-:mod:`matcher.fairness.report` writes the HTML, Markdown and CSV report. See ``docs/fairness.md``.
-Nothing heavy (fairlearn, matplotlib, jinja2) is imported until it is used.
+floors; quota fill). The package depends on the allocation problem only, so anything may measure
+with it; the mechanism benchmark and the published report that use it are in
+:mod:`matcher.reports`. See ``docs/fairness.md``. fairlearn is imported only when a breakdown is
+computed.
 """
 
 from matcher.fairness.envy import EnvyCounts, count_envy_and_waste
@@ -12,7 +13,9 @@ from matcher.fairness.frame import BREAKDOWN_COLUMNS, breakdown, membership_brea
 from matcher.fairness.inequality import (
     TheilDecomposition,
     atkinson,
+    gallagher,
     gini,
+    loosemore_hanby,
     lorenz_curve,
     theil_decomposition,
 )
@@ -32,8 +35,10 @@ __all__ = [
     "breakdown",
     "chosen_arcs",
     "count_envy_and_waste",
+    "gallagher",
     "gini",
     "group_memberships",
+    "loosemore_hanby",
     "lorenz_curve",
     "measure_allocation",
     "membership_breakdown",

@@ -1,4 +1,5 @@
-"""Inequality indices of outcomes across cities (or any partition): Gini, Atkinson, Theil.
+"""Inequality indices of outcomes across cities (or any partition): Gini, Atkinson, Theil; and
+the disproportionality of seat shares against need shares: Loosemore–Hanby, Gallagher.
 
 Everything is population-weighted: a city's placement rate counts as many times as it has
 eligible people. The Theil index is computed on the individual outcomes (placed 0/1, or match
@@ -9,6 +10,8 @@ indices, weights = the cities' shares of the total outcome).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,3 +147,23 @@ def _factorize(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.generic]]:
     uniques, codes = np.unique(values.astype(str), return_inverse=True)
     return codes.astype(np.int64), uniques
+
+
+def loosemore_hanby(seats: Sequence[int], need: Sequence[float]) -> float:
+    """Loosemore–Hanby index of disproportionality, ``½ Σ |seat share − need share|`` (shares,
+    0 = proportional, towards 1 = every seat where there is no need)."""
+    s, v = _shares(seats), _shares(need)
+    return float(0.5 * np.abs(s - v).sum())
+
+
+def gallagher(seats: Sequence[int], need: Sequence[float]) -> float:
+    """Gallagher least-squares index, ``sqrt(½ Σ (seat share − need share)²)`` in percentage
+    points."""
+    s, v = _shares(seats), _shares(need)
+    return float(math.sqrt(0.5 * float(np.sum((100 * (s - v)) ** 2))))
+
+
+def _shares(values: Sequence[float] | npt.NDArray[np.generic]) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64)
+    total = array.sum()
+    return array / total if total > 0 else np.zeros_like(array)

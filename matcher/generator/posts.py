@@ -586,11 +586,13 @@ def _occupation_draw(
 
 
 def _shift_education(rng: np.random.Generator, education: np.ndarray) -> np.ndarray:
-    """Move a fifth of requirements one level down and a fifth one level up."""
+    """Move a fifth of requirements one level down and a fifth one level up, within the scale
+    (a shift below ``primary`` or above ``doctorate`` stays where it is)."""
     levels = np.array(reference.EDUCATION_LEVELS)
     rank = pd.Categorical(education, categories=list(levels)).codes.astype(np.int64)
     step = choice(rng, np.array([-1, 0, 1]), len(education), [0.2, 0.6, 0.2])
-    return levels[np.clip(rank + step, 0, 6)]
+    # The top index comes from the level list itself: a hard-coded 6 once cut off "doctorate".
+    return levels[np.clip(rank + step, 0, len(levels) - 1)]
 
 
 def _vacancies(

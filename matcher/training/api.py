@@ -19,7 +19,7 @@ import pandas as pd
 
 from matcher.eligibility import evaluate_eligibility
 from matcher.errors import MatcherError
-from matcher.io.load import load_dataset
+from matcher.io.load import load_dataset, read_raw
 from matcher.policy.rules import load_policy
 from matcher.training.checker import TrainingCheckError, check_training_allocation
 from matcher.training.payments import payment_schedule
@@ -296,25 +296,73 @@ def allocate_training(
     return TrainingAllocation(placements, unplaced, payments, summary, candidates.demand)
 
 
+def read_applicants(path: str | Path) -> set[str]:
+    """The ``seeker_id`` values of an applicants file (CSV or any table ``read_raw`` reads).
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing or unreadable.
+    MatcherError
+        The file has no ``seeker_id`` column.
+    """
+    frame = read_raw(Path(path))
+    if "seeker_id" not in frame.columns:
+        raise MatcherError(f"{path}: needs a seeker_id column (got {', '.join(frame.columns)})")
+    return set(frame["seeker_id"].astype(str))
+
+
 def allocate_training_for_dir(
     directory: str | Path,
     *,
     city: str,
     budget_yuan: int,
     reference_date: date | None = None,
-    **options: object,
+    applicants: str | Path | None = None,
+    floors: list[TrainingFloor] | None = None,
+    top_k: int | None = DEFAULT_TOP_K,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    engine: Engine = "highs",
+    check: bool = True,
 ) -> TrainingAllocation:
-    """Load a dataset directory and run :func:`allocate_training` on it."""
+    """Load a dataset directory and run :func:`allocate_training` on it (``matcher training
+    allocate``).
+
+    Parameters
+    ----------
+    directory : str or Path
+        Dataset directory with seekers, households, posts and ``training_sessions``.
+    city, budget_yuan, floors, top_k, time_limit, engine, check
+        As for :func:`allocate_training`.
+    reference_date : date, optional
+        Overrides the dataset's own (its manifest's) reference date.
+    applicants : str or Path, optional
+        A table with a ``seeker_id`` column: only these seekers apply (see
+        :func:`read_applicants`). Read after the dataset, so a broken dataset is reported first.
+
+    Raises
+    ------
+    MatcherError
+        The directory has no training sessions, or as for :func:`allocate_training`.
+    """
     dataset = load_dataset(directory, reference_date=reference_date)
     if "training_sessions" not in dataset:
         raise MatcherError(f"{directory} has no training_sessions.csv; nothing to allocate")
+    seekers = dataset["seekers"]
+    if applicants is not None:
+        wanted = read_applicants(applicants)
+        seekers = seekers[seekers["seeker_id"].astype(str).isin(wanted)].reset_index(drop=True)
     return allocate_training(
-        dataset["seekers"],
+        seekers,
         dataset["households"],
         dataset["training_sessions"],
         dataset["posts"],
         city=city,
         budget_yuan=budget_yuan,
         reference_date=dataset.reference_date,
-        **options,  # type: ignore[arg-type]
+        floors=floors,
+        top_k=top_k,
+        time_limit=time_limit,
+        engine=engine,
+        check=check,
     )

@@ -21,9 +21,15 @@ import pandas as pd
 import pytest
 
 from matcher.allocation import allocate, build_problem
-from matcher.fairness.audit import apportionment_audit, gallagher, loosemore_hanby
-from matcher.fairness.inequality import atkinson, gini, theil_decomposition
+from matcher.fairness.inequality import (
+    atkinson,
+    gallagher,
+    gini,
+    loosemore_hanby,
+    theil_decomposition,
+)
 from matcher.fairness.metrics import FairnessMeasures, chosen_arcs, measure_allocation
+from matcher.reports.audit import apportionment_audit
 
 
 def _seekers() -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""``matcher fairness`` and ``matcher bench-fairness`` from the command line."""
+"""``matcher fairness`` (measure one allocation) from the command line; ``matcher bench-fairness``
+is tested with the reports, in tests/reports/test_bench_fairness_cli.py."""
 
 from __future__ import annotations
 
@@ -98,34 +99,3 @@ def test_bad_allocation_is_reported_and_nothing_is_written(
     assert "unknown seeker" in err
     assert "placed more than once" in err
     assert not out.exists()
-
-
-def test_bench_fairness_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "reports"
-    code = _run(
-        [
-            "bench-fairness",
-            "--scale",
-            "small",
-            "--seeds",
-            "0",
-            "--candidates",
-            "random",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
-    runs = pd.read_csv(out / "fairness_runs.csv")
-    assert {"lottery", "priority", "stable", "optimal", "lexicographic"} <= set(runs["setting"])
-    assert "optimal + tier floors + families" in set(runs["setting"])
-    provenance = json.loads((out / "fairness_provenance.json").read_text())
-    assert provenance["seeds"] == [0] and provenance["scale"] == "small"
-    assert (out / "fairness-report.html").exists()
-    assert "fairness-report.html" in capsys.readouterr().out.replace("\n", "")
-
-
-def test_bench_fairness_rejects_bad_options(tmp_path: Path) -> None:
-    assert _run(["bench-fairness", "--scale", "planet", "--out", str(tmp_path / "r")]) == 2
-    assert _run(["bench-fairness", "--seeds", "a,b", "--out", str(tmp_path / "r")]) == 2
-    assert not (tmp_path / "r").exists()

@@ -13,8 +13,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
 from matcher.cli import main
+from matcher.errors import MatcherError
 from matcher.io.load import Dataset
-from matcher.training.api import TrainingAllocation, allocate_training
+from matcher.training.api import (
+    TrainingAllocation,
+    allocate_training,
+    allocate_training_for_dir,
+)
 from matcher.training.checker import check_training_allocation
 from matcher.training.payments import monthly_by_base
 from matcher.training.rules import load_budget_rules
@@ -200,6 +205,37 @@ def test_cli_writes_three_files(training_dir: Path, tmp_path: Path) -> None:
     assert payments["amount_yuan"].sum() == (
         placements[["subsidy_yuan", "travel_allowance_yuan", "lunch_allowance_yuan"]].sum().sum()
     )
+
+
+def test_cli_writes_what_the_library_returns_for_the_applicants(
+    training_dir: Path, training_dataset: Dataset, tmp_path: Path
+) -> None:
+    # The CLI only parses, calls allocate_training_for_dir and writes: same tables, to the row.
+    seekers = training_dataset["seekers"]
+    local = seekers.loc[seekers["city"] == "2101", "seeker_id"].astype(str)
+    applied = local.iloc[::2]
+    pd.DataFrame({"seeker_id": applied}).to_csv(tmp_path / "applicants.csv", index=False)
+    result = allocate_training_for_dir(
+        training_dir, city="2101", budget_yuan=100_000, applicants=tmp_path / "applicants.csv"
+    )
+    assert len(result.placements) > 0
+    assert set(result.placements["seeker_id"].astype(str)) <= set(applied)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["training", "allocate", str(training_dir), "--city", "2101", "--budget", "100000",
+              "--applicants", str(tmp_path / "applicants.csv"), "--out", str(out)])  # fmt: skip
+    assert exit_info.value.code == 0
+    for name, table in (("placements", result.placements), ("unplaced", result.unplaced)):
+        written = pd.read_csv(out / f"{name}.csv", dtype={"seeker_id": str})
+        assert written["seeker_id"].tolist() == table["seeker_id"].astype(str).tolist()
+
+
+def test_applicants_file_needs_a_seeker_id_column(training_dir: Path, tmp_path: Path) -> None:
+    pd.DataFrame({"person": ["x"]}).to_csv(tmp_path / "applicants.csv", index=False)
+    with pytest.raises(MatcherError, match="needs a seeker_id column"):
+        allocate_training_for_dir(
+            training_dir, city="2101", budget_yuan=1_000, applicants=tmp_path / "applicants.csv"
+        )
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,10 @@
 and how robust its seats are to small changes of the total and of the need.
 
 The seats come from :func:`matcher.quotas.methods.apportion` (exact arithmetic; ties drawn by a
-seeded lot so the audit always completes, and flagged). Indices:
+seeded lot so the audit always completes, and flagged). It lives with the reports, not with the
+measures in :mod:`matcher.fairness`, because it re-runs the apportionment itself (the measures
+depend on the allocation only). Indices (the two disproportionality indices are measures, in
+:mod:`matcher.fairness.inequality`):
 
 * Loosemore–Hanby: ``½ Σ |seat share − need share|`` (0 = proportional);
 * Gallagher (least squares): ``sqrt(½ Σ (seat share − need share)²)`` in percentage points;
@@ -16,7 +19,6 @@ seeded lot so the audit always completes, and flagged). Indices:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from matcher.fairness.inequality import gallagher, loosemore_hanby
 from matcher.quotas.methods import METHODS, Method, apportion
 
 #: Changes of the total checked by the Alabama sweep.
@@ -53,24 +56,6 @@ class ApportionmentAudit:
     cities: pd.DataFrame
     methods: pd.DataFrame
     total: int
-
-
-def loosemore_hanby(seats: Sequence[int], need: Sequence[float]) -> float:
-    """Loosemore–Hanby index of disproportionality (shares, 0 to 1)."""
-    s, v = _shares(seats), _shares(need)
-    return float(0.5 * np.abs(s - v).sum())
-
-
-def gallagher(seats: Sequence[int], need: Sequence[float]) -> float:
-    """Gallagher least-squares index, in percentage points."""
-    s, v = _shares(seats), _shares(need)
-    return float(math.sqrt(0.5 * float(np.sum((100 * (s - v)) ** 2))))
-
-
-def _shares(values: Sequence[float] | np.ndarray) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    total = array.sum()
-    return array / total if total > 0 else np.zeros_like(array)
 
 
 def _seats(
@@ -133,7 +118,7 @@ def apportionment_audit(
         {
             "city": regions,
             "need": need_values.astype(np.int64),
-            "need_share": _shares(need_values),
+            "need_share": need_values / weight_sum if weight_sum > 0 else np.zeros(len(regions)),
             "exact_quota": exact,
         }
     )

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.fairness.bench import SETTINGS, Instance, run_benchmark
-from matcher.fairness.output import write_files
-from matcher.fairness.report import group_rates_with_ci, report_files, summary_lines
+from matcher.reports.bench import SETTINGS, Instance, run_benchmark
+from matcher.reports.output import write_files
+from matcher.reports.report import group_rates_with_ci, report_files, summary_lines
 
 
 def _instance(seed: int) -> Instance:

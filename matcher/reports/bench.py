@@ -536,7 +536,7 @@ def run_benchmark(
     -------
     BenchResult
     """
-    from matcher.fairness.audit import apportionment_audit
+    from matcher.reports.audit import apportionment_audit
 
     records: list[RunRecord] = []
     quotas: dict[int, dict[str, int]] = {}

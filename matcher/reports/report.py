@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.fairness.bench import BASELINE, FOCUS_TIER, BenchResult, RunRecord, Setting
+from matcher.reports.bench import BASELINE, FOCUS_TIER, BenchResult, RunRecord, Setting
 from matcher.fairness.metrics import FairnessMeasures
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -361,7 +361,7 @@ def _lorenz_inputs(result: BenchResult) -> list[tuple[str, list[float], list[flo
 
 def build_charts(result: BenchResult, summary: pd.DataFrame) -> dict[str, tuple[str, bytes]]:
     """Chart name → (caption, PNG bytes)."""
-    from matcher.fairness import charts
+    from matcher.reports import charts
 
     groups = result.groups_frame()
     output: dict[str, tuple[str, bytes]] = {}
