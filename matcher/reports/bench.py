@@ -22,11 +22,27 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
+from matcher import __version__
 from matcher.allocation.api import allocate_problem
+from matcher.allocation.coverage import release_families, uncoverable_families
 from matcher.allocation.problem import AllocationProblem, build_problem
 from matcher.allocation.result import MECHANISMS, Mechanism
 from matcher.errors import InfeasibleError, MatcherError
 from matcher.fairness.metrics import FairnessMeasures, chosen_arcs, measure_allocation
+from matcher.generator import generate_province
+from matcher.programs import (
+    allocation_posts,
+    allocation_seekers,
+    city_need,
+    city_quotas,
+    need_from_counts,
+    open_posts,
+    program_candidates,
+    program_eligibility,
+    quota_caps,
+)
+from matcher.ranking.persist import load_shipped_model
+from matcher.reports.audit import apportionment_audit
 
 CandidateSource = Literal["ranker", "scoring", "random"]
 #: Candidate posts kept per seeker.
@@ -88,7 +104,8 @@ class Instance:
     ``seekers`` (``seeker_id``, ``tier``, ``lottery``, ``family_id``, ``zero_employment``,
     ``city``, ``sex``, ``groups``), ``posts`` (``post_id``, ``capacity``, ``city``),
     ``candidates`` (``seeker_id``, ``post_id``, ``score``); ``need`` is eligible people per city
-    (cities with posts), ``candidate_source`` how the candidates were made.
+    (the 14 cities, :func:`matcher.programs.city_need`), ``candidate_source`` how the candidates
+    were made.
     """
 
     seed: int
@@ -173,69 +190,35 @@ def build_instance(
     -------
     Instance
     """
-    from matcher.eligibility import evaluate_eligibility
-    from matcher.generator import generate_province
-    from matcher.policy import load_policy
-
     start = time.perf_counter()
     province = generate_province(scale, seed=seed)
     people = province.tables["seekers"]
     households = province.tables["households"]
-    eligibility = evaluate_eligibility(
-        people, households, load_policy(program), province.reference_date
-    )
-    all_posts = province.tables["posts"]
-    open_posts = all_posts[
-        (all_posts["program"] == program) & (all_posts["status"] == "open")
-    ].reset_index(drop=True)
+    eligibility = program_eligibility(people, households, program, province.reference_date)
+    posts_open = open_posts(province.tables["posts"], program)
     eligible = eligibility["eligible"].to_numpy(dtype=bool)
-    zero_family = (
-        households.set_index("household_id")["zero_employment"]
-        .reindex(people["household_id"])
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2009]))
     chosen = people[eligible].reset_index(drop=True)
-    seekers = pd.DataFrame(
-        {
-            "seeker_id": chosen["seeker_id"].astype(str),
-            "tier": eligibility["tier"].to_numpy()[eligible].astype(np.int64),
-            "lottery": rng.permutation(len(chosen)).astype(np.int64),
-            "family_id": chosen["household_id"].astype(str),
-            "zero_employment": zero_family[eligible].astype(np.int64),
-            "city": chosen["city"].astype(str),
-            "sex": chosen["sex"].astype(str),
-            "groups": eligibility["groups"].astype(str).to_numpy()[eligible],
-        }
-    )
-    posts = pd.DataFrame(
-        {
-            "post_id": open_posts["post_id"].astype(str),
-            "capacity": open_posts["capacity"].astype(np.int64),
-            "city": open_posts["city"].astype(str),
-        }
-    )
+    # The allocation's seekers table, plus what the measures group by and the lottery.
+    seekers = allocation_seekers(people, households, eligibility)
+    seekers.insert(2, "lottery", rng.permutation(len(chosen)).astype(np.int64))
+    seekers["city"] = chosen["city"].astype(str).to_numpy()
+    seekers["sex"] = chosen["sex"].astype(str).to_numpy()
+    seekers["groups"] = eligibility["groups"].astype(str).to_numpy()[eligible]
+    posts = allocation_posts(posts_open)
     source_label: str = candidate_source
     if candidate_source in ("ranker", "scoring"):
-        from matcher.scoring.candidates import generate_candidates
-
         model = None
         if candidate_source == "ranker":
-            from matcher.ranking.persist import load_shipped_model
-
             model, source_label = load_shipped_model()
-        found = generate_candidates(
-            people, open_posts, province.reference_date, k=k, eligibility=eligibility, model=model
-        )
-        pairs = found.pairs
-        candidates = pd.DataFrame(
-            {
-                "seeker_id": people["seeker_id"].astype(str).to_numpy()[pairs["seeker"]],
-                "post_id": open_posts["post_id"].astype(str).to_numpy()[pairs["post"]],
-                "score": np.round(pairs["score"].to_numpy(dtype=np.float64), 6),
-            }
-        )
+        candidates = program_candidates(
+            people,
+            posts_open,
+            province.reference_date,
+            eligibility=eligibility,
+            k=k,
+            model=model,
+        ).scored()
     elif candidate_source == "random":
         candidates = _random_candidates(seekers, posts, k, rng)
     else:
@@ -243,9 +226,8 @@ def build_instance(
             "The 'candidate_source' parameter of build_instance must be 'ranker', 'scoring' or "
             f"'random'. Got {candidate_source!r} instead."
         )
-    post_cities = sorted(set(posts["city"]))
-    counts = seekers["city"].value_counts()
-    need = {city: int(counts.get(city, 0)) for city in post_cities}
+    need_frame = city_need(eligibility)
+    need = dict(zip(need_frame["region"], need_frame["eligible"].astype(int), strict=True))
     return Instance(
         seed=int(seed),
         scale=str(scale),
@@ -378,14 +360,10 @@ def _scalar_row(record: RunRecord) -> dict[str, Any]:
 
 
 def _city_quotas(instance: Instance) -> dict[str, int]:
-    from matcher.quotas.methods import apportion
-
-    regions = [c for c, n in instance.need.items()]
-    weights = [instance.need[c] for c in regions]
-    if not regions or sum(weights) == 0:
+    """The programme's city quotas, as the demo and the runs make them (one definition)."""
+    if sum(instance.need.values()) == 0:
         return {}
-    result = apportion(regions, weights, instance.places, "webster", ties="lot", seed=instance.seed)
-    return result.as_dict()
+    return quota_caps(city_quotas(need_from_counts(instance.need), instance.places))
 
 
 def _problem_for(
@@ -395,7 +373,6 @@ def _problem_for(
     if setting.families:
         # The guarantee binds for every family it can hold for (the rest are reported by the
         # family-coverage metric), so the setting measures its cost instead of failing whole.
-        from matcher.allocation.coverage import release_families, uncoverable_families
 
         seekers = release_families(
             seekers,
@@ -496,7 +473,6 @@ def provenance(instances: Sequence[Instance]) -> dict[str, Any]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    from matcher import __version__
 
     versions = {"matcher": __version__, "python": platform.python_version(), **versions}
     return {
@@ -536,7 +512,6 @@ def run_benchmark(
     -------
     BenchResult
     """
-    from matcher.reports.audit import apportionment_audit
 
     records: list[RunRecord] = []
     quotas: dict[int, dict[str, int]] = {}

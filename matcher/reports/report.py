@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.reports.bench import BASELINE, FOCUS_TIER, BenchResult, RunRecord, Setting
 from matcher.fairness.metrics import FairnessMeasures
+from matcher.reports.bench import BASELINE, FOCUS_TIER, BenchResult, RunRecord, Setting
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Groups with fewer eligible people than this are flagged "small" (their rates are noisy).
