@@ -665,17 +665,18 @@ def shortfalls(problem: AllocationProblem, tier_lower: dict[int, int]) -> list[S
                     "and family guarantees"
                 )
                 achievable = together
-            found.append(Shortfall("tier_floor", f"tier {tier}", required, achievable, detail))
+            found.append(
+                Shortfall("tier_floor", f"tier {tier}", required, achievable, detail, tier=tier)
+            )
     if "families_reward" in net.blocks:
         achieved = _arc_flows(solver, net, "families_reward")
         wanted = net.reward_bounds["families_reward"]
         for position, family in enumerate(layout.family_node):
             if wanted[position] > achieved[position]:
                 found.append(
-                    Shortfall(
-                        "family_guarantee",
-                        f"family {problem.family_names[family]} (零就业家庭)",
-                        1,
+                    family_shortfall(
+                        problem,
+                        family,
                         int(achieved[position]),
                         "no member can be placed once capacities, city caps and floors are met",
                     )
@@ -691,6 +692,16 @@ def shortfalls(problem: AllocationProblem, tier_lower: dict[int, int]) -> list[S
             )
         )
     return found
+
+
+def family_shortfall(
+    problem: AllocationProblem, family: int, achievable: int, detail: str
+) -> Shortfall:
+    """The guarantee (三十九) unmet for one family (by code), named by its id."""
+    name = problem.family_names[family]
+    return Shortfall(
+        "family_guarantee", f"family {name} (零就业家庭)", 1, achievable, detail, family_id=name
+    )
 
 
 def chosen_city_counts(problem: AllocationProblem, chosen: Sequence[int]) -> IntArray:
