@@ -19,6 +19,7 @@ import pandas as pd
 
 from matcher.allocation import flow
 from matcher.allocation.checker import check_allocation
+from matcher.allocation.lexicographic import lexicographic_in_one_solve, solve_lexicographic
 from matcher.allocation.problem import (
     POST_ID,
     SEEKER_ID,
@@ -310,11 +311,11 @@ def _solve_network_or_general(
     and CP-SAT only if the relaxation breaks a group floor."""
     from matcher.allocation import groups
 
-    solve = flow.solve_lexicographic if lexicographic else flow.solve_optimal
+    solve = solve_lexicographic if lexicographic else flow.solve_optimal
     # Lexicographic needs tier nodes only when it cannot be one weighted solve (tier floors
     # always need them); families spanning tiers stay a network otherwise.
     has_tier_nodes = bool(len(problem.tier_floors)) or (
-        lexicographic and not flow.lexicographic_in_one_solve(problem)
+        lexicographic and not lexicographic_in_one_solve(problem)
     )
     if flow.network_fits(problem, tier_nodes=has_tier_nodes):
         return solve(problem)
