@@ -152,7 +152,8 @@ class AllocationProblem:
         keys = [LOTTERY, SEEKER_ID]
         if use_tier:
             keys.insert(0, TIER)
-        return self.seekers.sort_values(keys, kind="stable")
+        # Only the key columns are sorted: the rest of a province's seekers table stays put.
+        return self.seekers[keys].sort_values(keys, kind="stable")
 
     def priority_rank(self, *, use_tier: bool = True) -> pd.Series:
         """Integer rank per seeker id (0 goes first) by (tier, lottery, seeker id), or by
