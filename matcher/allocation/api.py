@@ -1,10 +1,10 @@
 """``allocate``: the one function the CLI, the API service and the benchmarks call.
 
-Order of work: validate and encode the inputs (:mod:`problem`), run the chosen mechanism
-(:mod:`flow` for ``optimal``/``lexicographic`` when the constraints form a network,
-:mod:`groups` for the non-network remainder, :mod:`mechanisms` for ``stable``/``priority``/
-``lottery``), verify the result with the independent :mod:`checker`, then explain it
-(:mod:`reasons`).
+Order of work: validate and encode the inputs once (:mod:`problem`), run the chosen mechanism on
+that encoding (:mod:`flow` for ``optimal`` and :mod:`lexicographic` for ``lexicographic`` when
+the constraints form a network, :mod:`groups` for the non-network remainder, :mod:`mechanisms`
+for ``stable``/``priority``/``lottery``), verify the result with the independent :mod:`checker`,
+then explain it (:mod:`reasons`).
 """
 
 from __future__ import annotations

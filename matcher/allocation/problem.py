@@ -1,10 +1,12 @@
 """The allocation problem: validated input tables plus their dense integer encoding.
 
 The problem object is separate from the algorithms (as in daffidwilde/matching): it is built once,
-validated with every problem reported at once, and then read by the pure solver functions in
-:mod:`matcher.allocation.flow`, :mod:`matcher.allocation.groups` and
-:mod:`matcher.allocation.mechanisms`. Ids are encoded to dense ``int`` indices once, with numpy, so
-the solvers build their networks from arrays instead of looping over strings.
+validated with every problem reported at once (one collector, :class:`_Problems`, for the input
+tables and the reserves), and then read by the pure solver functions in
+:mod:`matcher.allocation.flow`, :mod:`matcher.allocation.lexicographic`,
+:mod:`matcher.allocation.groups` and :mod:`matcher.allocation.mechanisms`. Ids are encoded to
+dense ``int`` indices once, with numpy, so the solvers build their networks from arrays instead
+of looping over strings.
 """
 
 from __future__ import annotations
