@@ -31,6 +31,7 @@ from matcher.allocation.problem import (
     build_problem,
     encode_reserves,
     items,
+    truthy,
 )
 from matcher.allocation.reasons import placed_frame, unplaced_frame
 from matcher.allocation.result import MECHANISMS, Allocation, Mechanism
@@ -59,8 +60,7 @@ def reserve_spec(
         raise MatcherError(f"The reserve share must be between 0 and 1. Got {share!r} instead.")
     if group not in problem.seekers.columns:
         raise MatcherError(f"reserve group {group!r} is not a column of the seekers table")
-    text = problem.seekers[group].astype(str).str.strip().str.lower()
-    members = text.isin(["1", "true", "yes", "1.0"]).to_numpy()
+    members = truthy(problem.seekers[group])
     return ReserveSpec(
         group=pd.Series(members, index=pd.Index(problem.seekers[SEEKER_ID])),
         reserved=pd.Series(

@@ -364,15 +364,29 @@ def _numbers(
     return values
 
 
+# Spellings of a 0/1 flag column (text after strip and lower-casing).
+_YES = ("1", "true", "yes", "1.0")
+_NO = ("0", "false", "no", "0.0", "", "nan", "<na>")
+
+
+def _flag_text(series: pd.Series) -> pd.Series:
+    return series.astype(str).str.strip().str.lower()
+
+
+def truthy(series: pd.Series) -> BoolArray:
+    """Which values of a 0/1 (true/false, yes/no) column mean yes; anything else means no."""
+    return _flag_text(series).isin(_YES).to_numpy()
+
+
 def _as_bool(
     problems: _Problems, file: str, frame: pd.DataFrame, column: str
 ) -> npt.NDArray[np.bool_]:
     """0/1 (or true/false) column as bools; anything else is a problem."""
-    text = frame[column].astype(str).str.strip().str.lower()
-    truthy = text.isin(["1", "true", "yes", "1.0"]).to_numpy()
-    falsy = text.isin(["0", "false", "no", "0.0", "", "nan", "<na>"]).to_numpy()
-    problems.add_rows(file, frame, ~(truthy | falsy), column, "must be 0 or 1")
-    return truthy
+    text = _flag_text(frame[column])
+    yes = text.isin(_YES).to_numpy()
+    no = text.isin(_NO).to_numpy()
+    problems.add_rows(file, frame, ~(yes | no), column, "must be 0 or 1")
+    return yes
 
 
 def _to_text(series: pd.Series) -> pd.Series:
