@@ -2,8 +2,8 @@
 
 Province scale is 300,000 seekers, 3,000 posts with 30,000 places in 14 cities and 50 candidates
 per seeker (15 million arcs). Each row times the mechanism functions themselves, from the
-candidate table in memory to the result frame (encoding included), each size in a child process
-so its peak memory is its own:
+candidate table in memory to the placed pairs (validation and encoding by ``build_problem``
+included), each size in a child process so its peak memory is its own:
 
 * ``DA``: :func:`~matcher.allocation.mechanisms.deferred_acceptance`;
 * ``DA+reserves``: the same with 30 % of every post's places reserved for a 20 % group
@@ -95,27 +95,39 @@ def make_instance(n_seekers: int, per_seeker: int = 50, *, seed: int = 0) -> Ins
 
 
 def _run_mechanism(instance: Instance, mechanism: str) -> pd.DataFrame:
-    from matcher.allocation.mechanisms import (
-        ReserveSpec,
-        deferred_acceptance,
-        serial_dictatorship,
-    )
+    """Validate and encode the tables into a problem (``build_problem``, as ``allocate`` does),
+    run the mechanism, and return the placed (seeker_id, post_id) pairs."""
+    from matcher.allocation.mechanisms import deferred_acceptance, serial_dictatorship
+    from matcher.allocation.problem import ReserveSpec, build_problem, encode_reserves
 
+    seekers = pd.DataFrame(
+        {"seeker_id": instance.priority.index, "lottery": instance.priority.to_numpy()}
+    )
+    posts = pd.DataFrame(
+        {
+            "post_id": instance.capacity.index,
+            "capacity": instance.capacity.to_numpy(),
+            "city": instance.post_city.reindex(instance.capacity.index).to_numpy(),
+        }
+    )
+    caps = None
+    if mechanism == "SD+caps":
+        caps = pd.DataFrame({"city": instance.city_cap.index, "cap": instance.city_cap.to_numpy()})
+    problem = build_problem(seekers, posts, instance.candidates, city_caps=caps)
     if mechanism == "DA":
-        return deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
-    if mechanism == "DA+reserves":
+        matching = deferred_acceptance(problem)
+    elif mechanism == "DA+reserves":
         reserves = ReserveSpec(instance.group, instance.reserved, "reserved_first")
-        return deferred_acceptance(
-            instance.candidates, instance.capacity, instance.priority, reserves=reserves
-        )
-    if mechanism == "SD":
-        return serial_dictatorship(instance.candidates, instance.capacity, instance.priority)
-    return serial_dictatorship(
-        instance.candidates,
-        instance.capacity,
-        instance.priority,
-        post_city=instance.post_city,
-        city_cap=instance.city_cap,
+        matching = deferred_acceptance(problem, reserves=encode_reserves(problem, reserves))
+    else:
+        matching = serial_dictatorship(problem)
+    return pd.DataFrame(
+        {
+            "seeker_id": problem.seekers["seeker_id"].to_numpy()[
+                problem.cand_seeker[matching.chosen]
+            ],
+            "post_id": problem.posts["post_id"].to_numpy()[problem.cand_post[matching.chosen]],
+        }
     )
 
 

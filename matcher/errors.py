@@ -70,13 +70,22 @@ class PolicyFileError(MatcherError):
 
 @dataclass
 class Shortfall:
-    """A constraint that cannot be met, and by how much."""
+    """A constraint that cannot be met, and by how much.
+
+    ``constraint`` is the kind and ``subject`` the words for the message; the typed fields name
+    what falls short so that callers never parse the text (e.g. which families the guarantee
+    cannot cover). Each is ``None`` when it does not apply.
+    """
 
     constraint: str  # e.g. "tier_floor", "city_cap", "family_guarantee", "bounds"
     subject: str  # e.g. "tier 1", "city 2101", "family F00012"
     required: float
     achievable: float
     detail: str = ""
+    family_id: str | None = field(default=None, kw_only=True)
+    city: str | None = field(default=None, kw_only=True)
+    tier: int | None = field(default=None, kw_only=True)
+    group: str | None = field(default=None, kw_only=True)
 
     @property
     def missing(self) -> float:

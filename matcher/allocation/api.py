@@ -1,10 +1,10 @@
 """``allocate``: the one function the CLI, the API service and the benchmarks call.
 
-Order of work: validate and encode the inputs (:mod:`problem`), run the chosen mechanism
-(:mod:`flow` for ``optimal``/``lexicographic`` when the constraints form a network,
-:mod:`groups` for the non-network remainder, :mod:`mechanisms` for ``stable``/``priority``/
-``lottery``), verify the result with the independent :mod:`checker`, then explain it
-(:mod:`reasons`).
+Order of work: validate and encode the inputs once (:mod:`problem`), run the chosen mechanism on
+that encoding (:mod:`flow` for ``optimal`` and :mod:`lexicographic` for ``lexicographic`` when
+the constraints form a network, :mod:`groups` for the non-network remainder, :mod:`mechanisms`
+for ``stable``/``priority``/``lottery``), verify the result with the independent :mod:`checker`,
+then explain it (:mod:`reasons`).
 """
 
 from __future__ import annotations
@@ -12,27 +12,30 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from matcher.allocation import flow
 from matcher.allocation.checker import check_allocation
+from matcher.allocation.lexicographic import lexicographic_in_one_solve, solve_lexicographic
+from matcher.allocation.mechanisms import deferred_acceptance, serial_dictatorship
 from matcher.allocation.problem import (
     POST_ID,
     SEEKER_ID,
     AllocationProblem,
+    BoolArray,
     IntArray,
+    ReserveOrder,
+    ReserveSpec,
     build_problem,
+    encode_reserves,
     items,
+    truthy,
 )
 from matcher.allocation.reasons import placed_frame, unplaced_frame
 from matcher.allocation.result import MECHANISMS, Allocation, Mechanism
 from matcher.errors import InfeasibleError, MatcherError
-
-if TYPE_CHECKING:
-    from matcher.allocation.mechanisms import ReserveOrder, ReserveSpec
 
 #: Seconds a general (CP-SAT) solve may take; min-cost flow has no limit (it is polynomial).
 DEFAULT_TIME_LIMIT = 60.0
@@ -53,14 +56,11 @@ def reserve_spec(
     order : {"reserved_first", "reserved_last"}
         Processing order of reserved and open places (it changes who gets in).
     """
-    from matcher.allocation.mechanisms import ReserveSpec
-
     if not 0.0 <= share <= 1.0:
         raise MatcherError(f"The reserve share must be between 0 and 1. Got {share!r} instead.")
     if group not in problem.seekers.columns:
         raise MatcherError(f"reserve group {group!r} is not a column of the seekers table")
-    text = problem.seekers[group].astype(str).str.strip().str.lower()
-    members = text.isin(["1", "true", "yes", "1.0"]).to_numpy()
+    members = truthy(problem.seekers[group])
     return ReserveSpec(
         group=pd.Series(members, index=pd.Index(problem.seekers[SEEKER_ID])),
         reserved=pd.Series(
@@ -203,18 +203,6 @@ def _reject(mechanism: str, problem: AllocationProblem, *, allow_city_caps: bool
         )
 
 
-def _arcs_of(problem: AllocationProblem, pairs: pd.DataFrame) -> IntArray:
-    """Candidate arc indices of (seeker_id, post_id) pairs returned by a mechanism."""
-    seeker_code = pd.Index(problem.seekers[SEEKER_ID]).get_indexer(pairs[SEEKER_ID])
-    post_code = pd.Index(problem.posts[POST_ID]).get_indexer(pairs[POST_ID])
-    key = problem.cand_seeker * max(problem.n_posts, 1) + problem.cand_post
-    wanted = seeker_code.astype(np.int64) * max(problem.n_posts, 1) + post_code
-    arcs = pd.Index(key).get_indexer(wanted)
-    if (arcs < 0).any():
-        raise MatcherError("a mechanism returned a pair that is not a candidate pair")
-    return arcs.astype(np.int64)
-
-
 def allocate_problem(
     problem: AllocationProblem,
     *,
@@ -227,7 +215,7 @@ def allocate_problem(
     if reserves is not None and mechanism != "stable":
         raise MatcherError(f"reserves apply to the 'stable' mechanism only, not {mechanism!r}")
     notes: list[str] = []
-    seat: pd.Series | None = None
+    reserved_seat: BoolArray | None = None  # per chosen arc, with reserves
     start = time.perf_counter()
     if mechanism in ("optimal", "lexicographic"):
         solution = _solve_network_or_general(
@@ -240,37 +228,18 @@ def allocate_problem(
             f"{solution.solves} solve(s)"
         )
     else:
-        from matcher.allocation import mechanisms
-
-        candidates = problem.candidates[[SEEKER_ID, POST_ID, "score"]]
-        capacity = pd.Series(problem.post_capacity, index=pd.Index(problem.posts[POST_ID]))
         if mechanism == "stable":
             _reject(mechanism, problem, allow_city_caps=False)
-            pairs = mechanisms.deferred_acceptance(
-                candidates, capacity, problem.priority_rank(use_tier=True), reserves=reserves
+            matching = deferred_acceptance(
+                problem, reserves=None if reserves is None else encode_reserves(problem, reserves)
             )
-            if reserves is not None:
-                seat = pd.Series(pairs["seat"].to_numpy(), index=pd.Index(pairs[SEEKER_ID]))
         else:
             _reject(mechanism, problem, allow_city_caps=True)
-            city_kwargs: dict[str, pd.Series] = {}
-            if len(problem.city_caps):
-                city_kwargs = {
-                    "post_city": pd.Series(
-                        problem.posts["city"].to_numpy(), index=pd.Index(problem.posts[POST_ID])
-                    ),
-                    "city_cap": problem.city_caps.astype(np.int64),
-                }
-            pairs = mechanisms.serial_dictatorship(
-                candidates,
-                capacity,
-                problem.priority_rank(use_tier=mechanism == "priority"),
-                **city_kwargs,
-            )
-        chosen, status = _arcs_of(problem, pairs), "complete"
+            matching = serial_dictatorship(problem, use_tier=mechanism == "priority")
+        chosen, status, reserved_seat = matching.chosen, "complete", matching.reserved_seat
     solver_seconds = time.perf_counter() - start
 
-    assignments = placed_frame(problem, chosen, mechanism, seat=seat)
+    assignments = placed_frame(problem, chosen, mechanism, reserved_seat=reserved_seat)
     if check:
         _check(problem, assignments)
     return Allocation(
@@ -310,11 +279,11 @@ def _solve_network_or_general(
     and CP-SAT only if the relaxation breaks a group floor."""
     from matcher.allocation import groups
 
-    solve = flow.solve_lexicographic if lexicographic else flow.solve_optimal
+    solve = solve_lexicographic if lexicographic else flow.solve_optimal
     # Lexicographic needs tier nodes only when it cannot be one weighted solve (tier floors
     # always need them); families spanning tiers stay a network otherwise.
     has_tier_nodes = bool(len(problem.tier_floors)) or (
-        lexicographic and not flow.lexicographic_in_one_solve(problem)
+        lexicographic and not lexicographic_in_one_solve(problem)
     )
     if flow.network_fits(problem, tier_nodes=has_tier_nodes):
         return solve(problem)

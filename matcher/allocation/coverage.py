@@ -25,11 +25,8 @@ _ROUNDS = 5
 
 
 def _named_families(error: InfeasibleError) -> set[str]:
-    return {
-        s.subject.removeprefix("family ").split(" ")[0]
-        for s in error.shortfalls
-        if s.constraint == "family_guarantee"
-    }
+    """Ids of the families the diagnosis says the guarantee cannot cover."""
+    return {s.family_id for s in error.shortfalls if s.family_id is not None}
 
 
 def release_families(seekers: pd.DataFrame, families: set[str]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Min-cost-flow allocation: ``optimal`` and ``lexicographic`` over a network.
+"""Min-cost-flow allocation: the network, and ``optimal`` over it (``lexicographic`` ranks
+tiers on the same network, see :mod:`matcher.allocation.lexicographic`).
 
 The network, built in bulk from numpy arrays::
 
@@ -36,7 +37,7 @@ from matcher.allocation.problem import AllocationProblem, IntArray, items
 from matcher.errors import InfeasibleError, MatcherError, Shortfall
 
 # OR-Tools scales costs by (number of nodes + 1) internally; keep every product below this.
-_INT64_SAFE = 2**62
+INT64_SAFE = 2**62
 
 
 @dataclass
@@ -52,7 +53,7 @@ class FlowSolution:
 
 
 @dataclass
-class _Network:
+class Network:
     """Arcs accumulated as numpy blocks, with named slices to read flows back."""
 
     n_nodes: int
@@ -88,7 +89,7 @@ class _Network:
 
 
 @dataclass
-class _Layout:
+class Layout:
     """Node numbering of the network for one problem."""
 
     source: int
@@ -101,7 +102,7 @@ class _Layout:
     n_nodes: int
 
 
-def _family_nodes_needed(problem: AllocationProblem) -> IntArray:
+def family_nodes_needed(problem: AllocationProblem) -> IntArray:
     """Family codes that need a node: guaranteed families, and under one-per-family every family
     with two or more members holding candidates."""
     needed = [problem.guaranteed_families()]
@@ -122,7 +123,7 @@ def network_fits(problem: AllocationProblem, *, tier_nodes: bool) -> bool:
     """
     if len(problem.group_floors):
         return False
-    families = _family_nodes_needed(problem)
+    families = family_nodes_needed(problem)
     if not tier_nodes or len(families) == 0:
         return True
     with_candidates = problem.seekers_with_candidates
@@ -134,7 +135,7 @@ def network_fits(problem: AllocationProblem, *, tier_nodes: bool) -> bool:
     return len(np.unique(pairs[0])) == pairs.shape[1]
 
 
-def _layout(problem: AllocationProblem, *, tier_nodes: bool) -> _Layout:
+def network_layout(problem: AllocationProblem, *, tier_nodes: bool) -> Layout:
     next_node = 2
     tier_node: dict[int, int] = {}
     if tier_nodes:
@@ -142,7 +143,7 @@ def _layout(problem: AllocationProblem, *, tier_nodes: bool) -> _Layout:
             tier_node[tier] = next_node
             next_node += 1
     family_node: dict[int, int] = {}
-    for family in _family_nodes_needed(problem):
+    for family in family_nodes_needed(problem):
         family_node[int(family)] = next_node
         next_node += 1
     seeker0 = next_node
@@ -153,7 +154,7 @@ def _layout(problem: AllocationProblem, *, tier_nodes: bool) -> _Layout:
     for city in np.flatnonzero(problem.city_cap >= 0):
         city_node[int(city)] = next_node
         next_node += 1
-    return _Layout(0, 1, tier_node, family_node, seeker0, post0, city_node, next_node)
+    return Layout(0, 1, tier_node, family_node, seeker0, post0, city_node, next_node)
 
 
 def max_placements(problem: AllocationProblem) -> int:
@@ -162,23 +163,23 @@ def max_placements(problem: AllocationProblem) -> int:
     return int(min(seekers_with_candidates, int(problem.post_capacity.sum())))
 
 
-def _build(
+def build_network(
     problem: AllocationProblem,
-    layout: _Layout,
+    layout: Layout,
     *,
     arc_cost: IntArray | int,
     seeker_cost: IntArray | int = 0,
     tier_lower: dict[int, int] | None = None,
     family_lower: bool = True,
     rewards: bool = False,
-) -> tuple[_Network, int]:
+) -> tuple[Network, int]:
     """Arcs of the network; returns it with the amount of flow to push from source to sink.
 
     With ``rewards`` the lower bounds are not enforced: each bounded arc is split into a part of
     capacity ``l`` at cost -1 (block ``<name>_reward``) and the free remainder, so a solve meets
     as many of the bounds as possible (used to explain infeasibility).
     """
-    net = _Network(layout.n_nodes)
+    net = Network(layout.n_nodes)
 
     def add_bounded(
         name: str, tails: IntArray, heads: IntArray, caps: IntArray, lowers: IntArray
@@ -287,7 +288,9 @@ def _build(
     return net, total_flow
 
 
-def _solve(net: _Network, total_flow: int) -> tuple[min_cost_flow.SimpleMinCostFlow, object, float]:
+def solve_network(
+    net: Network, total_flow: int
+) -> tuple[min_cost_flow.SimpleMinCostFlow, object, float]:
     """Apply the lower-bound transformation, solve, and return the solver with its status."""
     supplies = np.zeros(net.n_nodes, dtype=np.int64)
     supplies[0] = total_flow
@@ -313,7 +316,7 @@ def _solve(net: _Network, total_flow: int) -> tuple[min_cost_flow.SimpleMinCostF
             np.subtract.at(supplies, tails_block, lowers)
             np.add.at(supplies, heads_block, lowers)
         block_capacities.append(caps)
-    if max_cost * (net.n_nodes + 1) >= _INT64_SAFE or max_cost * max(total_flow, 1) >= _INT64_SAFE:
+    if max_cost * (net.n_nodes + 1) >= INT64_SAFE or max_cost * max(total_flow, 1) >= INT64_SAFE:
         raise MatcherError(
             "scores too large for an exact integer min-cost flow "
             f"(largest scaled arc cost {max_cost} with {net.n_nodes} nodes)"
@@ -332,14 +335,14 @@ def _solve(net: _Network, total_flow: int) -> tuple[min_cost_flow.SimpleMinCostF
     return solver, status, time.perf_counter() - start
 
 
-def _arc_flows(solver: min_cost_flow.SimpleMinCostFlow, net: _Network, name: str) -> IntArray:
+def arc_flows(solver: min_cost_flow.SimpleMinCostFlow, net: Network, name: str) -> IntArray:
     begin, end = net.blocks[name]
     flows = solver.flows(np.arange(begin, end, dtype=np.int32))
     # Restore the lower bounds removed by the transformation.
     return np.asarray(flows, dtype=np.int64) + net.block_lowers[name]
 
 
-def _value_costs(problem: AllocationProblem) -> tuple[IntArray, int]:
+def value_costs(problem: AllocationProblem) -> tuple[IntArray, int]:
     """Arc costs ``-(scaled score · M + 1)``; ``-scaled`` if the tie-break would overflow."""
     scaled = problem.cand_score_scaled
     places = max_placements(problem)
@@ -347,12 +350,12 @@ def _value_costs(problem: AllocationProblem) -> tuple[IntArray, int]:
     largest = int(np.abs(scaled).max()) if len(scaled) else 0
     n_nodes_bound = problem.n_seekers + problem.n_posts + len(problem.city_names) + 2
     n_nodes_bound += len(problem.family_names) + len(problem.tiers)
-    if (largest * multiplier + 1) * (n_nodes_bound + 1) * 4 >= _INT64_SAFE:
+    if (largest * multiplier + 1) * (n_nodes_bound + 1) * 4 >= INT64_SAFE:
         return -scaled, 1
     return -(scaled * multiplier + 1), multiplier
 
 
-def _tier_floors(problem: AllocationProblem) -> dict[int, int]:
+def tier_lower_bounds(problem: AllocationProblem) -> dict[int, int]:
     floors = problem.tier_floors
     return {int(t): int(f) for t, f in items(floors) if int(f) > 0}
 
@@ -360,7 +363,7 @@ def _tier_floors(problem: AllocationProblem) -> dict[int, int]:
 def value_weights(problem: AllocationProblem) -> tuple[IntArray, int]:
     """Per-arc integer weights the ``optimal`` flow maximises (``scaled score · M + 1``) and
     ``M``, the number of weight units per unit of scaled score."""
-    arc_cost, multiplier = _value_costs(problem)
+    arc_cost, multiplier = value_costs(problem)
     return -arc_cost, multiplier
 
 
@@ -383,25 +386,25 @@ def solve_optimal(
     InfeasibleError
         When floors or guarantees cannot all be met, with one ``Shortfall`` per unmet constraint.
     """
-    tier_lower = _tier_floors(problem)
+    tier_lower = tier_lower_bounds(problem)
     start = time.perf_counter()
-    layout = _layout(problem, tier_nodes=bool(tier_lower))
-    arc_cost, _ = _value_costs(problem)
-    net, total = _build(
+    layout = network_layout(problem, tier_nodes=bool(tier_lower))
+    arc_cost, _ = value_costs(problem)
+    net, total = build_network(
         problem,
         layout,
         arc_cost=arc_cost,
         seeker_cost=0 if seeker_bonus is None else -seeker_bonus,
         tier_lower=tier_lower,
     )
-    solver, status, solve_seconds = _solve(net, total)
+    solver, status, solve_seconds = solve_network(net, total)
     build_seconds = time.perf_counter() - start - solve_seconds
-    _raise_unless_optimal(problem, status, tier_lower)
-    chosen = np.flatnonzero(_arc_flows(solver, net, "candidates") > 0)
+    raise_unless_optimal(problem, status, tier_lower)
+    chosen = np.flatnonzero(arc_flows(solver, net, "candidates") > 0)
     return FlowSolution(chosen, "optimal", build_seconds, solve_seconds)
 
 
-def _raise_unless_optimal(
+def raise_unless_optimal(
     problem: AllocationProblem, status: object, tier_lower: dict[int, int]
 ) -> None:
     if status == min_cost_flow.SimpleMinCostFlow.OPTIMAL:
@@ -417,217 +420,14 @@ def _raise_unless_optimal(
     raise MatcherError(f"min-cost flow solver ended with status {status}")
 
 
-@dataclass(frozen=True)
-class _LexicographicScale:
-    """What sizes the tier bonuses of a lexicographic solve."""
-
-    per_tier: dict[int, int]  # most placements each tier can get
-    arc_cost: IntArray  # value costs of the candidate arcs
-    multiplier: int
-    value_span: int  # bound on any change of the value level
-    n_nodes_bound: int
-
-
-def _lexicographic_scale(problem: AllocationProblem) -> _LexicographicScale:
-    places = max_placements(problem)
-    seekers_with_candidates = problem.seekers_with_candidates
-    per_tier = {
-        t: min(places, int(np.count_nonzero(problem.seeker_tier[seekers_with_candidates] == t)))
-        for t in problem.tiers
-    }
-    arc_cost, multiplier = _value_costs(problem)
-    scaled = problem.cand_score_scaled
-    # Span of the value level over all allocations: at most `places` arcs, each within range.
-    span = places * (max(int(scaled.max(initial=0)), 0) - min(int(scaled.min(initial=0)), 0))
-    n_nodes_bound = problem.n_seekers + problem.n_posts + len(problem.city_names) + 2
-    n_nodes_bound += len(problem.family_names) + len(problem.tiers)
-    return _LexicographicScale(
-        per_tier, arc_cost, multiplier, span * multiplier + places + 1, n_nodes_bound
-    )
-
-
-def _tier_bonuses(
-    problem: AllocationProblem,
-    scale: _LexicographicScale,
-    base: int,
-    *,
-    tiers: list[int] | None = None,
-    with_value: bool = True,
-    limit: int = _INT64_SAFE,
-) -> dict[int, int] | None:
-    """Per-placement bonus per tier such that one more placement of a tier outweighs every change
-    in lower tiers and in the value level (``base`` bounds the latter); ``None`` if the bonuses
-    would not fit safely under ``limit`` (int64).
-
-    ``tiers`` (default: all, highest priority first) restricts the bonuses to consecutive tiers;
-    ``with_value=False`` sizes them for a flow whose arcs carry no value cost (counts only)."""
-    bonus: dict[int, int] = {}
-    lower_total = 0
-    max_arc = int(np.abs(scale.arc_cost).max(initial=0)) if with_value else 0
-    for tier in reversed(problem.tiers if tiers is None else tiers):
-        bonus[tier] = base + lower_total
-        lower_total += bonus[tier] * scale.per_tier[tier]
-        if (bonus[tier] + max_arc) * (scale.n_nodes_bound + 1) * 4 >= limit or (
-            lower_total >= limit // 4
-        ):
-            return None
-        # The dominance argument is arithmetic over any feasible set of flows, so it holds with
-        # family lower bounds too: no tier nodes are needed unless tier floors ask for them.
-    return bonus
-
-
-def _count_groups(
-    problem: AllocationProblem, scale: _LexicographicScale, limit: int = _INT64_SAFE
-) -> list[dict[int, int]]:
-    """Consecutive tiers whose placement counts one weighted flow maximises in priority order.
-
-    Each group carries count-only :func:`_tier_bonuses` (``base`` 1), so the flow maximises the
-    group's first tier, then its second, …; a group grows while its bonuses stay safe in int64
-    (three or four tiers at city scale, where one flow per tier would solve the same network
-    once per tier). Tiers no seeker with a candidate belongs to are left out: their count is 0
-    whatever is chosen.
-    """
-    groups: list[dict[int, int]] = []
-    members: list[int] = []  # the current group's tiers, highest priority first
-    bonus: dict[int, int] = {}
-    for tier in problem.tiers:
-        if scale.per_tier[tier] == 0:
-            continue
-        grown = _tier_bonuses(
-            problem, scale, 1, tiers=[*members, tier], with_value=False, limit=limit
-        )
-        if grown is None:
-            if members:
-                groups.append(bonus)
-            members, bonus = [tier], {tier: 1}  # one tier alone needs no dominance
-        else:
-            members, bonus = [*members, tier], grown
-    if members:
-        groups.append(bonus)
-    return groups
-
-
-def lexicographic_in_one_solve(problem: AllocationProblem) -> bool:
-    """Whether ``lexicographic`` is one weighted flow (tier bonuses on the seekers' arcs, so tier
-    nodes only for tier floors): true when dominating bonuses of either kind fit in int64."""
-    scale = _lexicographic_scale(problem)
-    return (
-        _cycle_dominating_weights(problem, scale.n_nodes_bound) is not None
-        or _tier_bonuses(problem, scale, scale.value_span) is not None
-    )
-
-
-def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
-    """Most tier-1 placements, then most tier-2, …, then the largest total score.
-
-    One weighted solve when the dominating weights fit in int64; otherwise one solve for the tier
-    counts (weights that dominate lower tiers) and a second for the value with those counts fixed
-    as floors; otherwise one solve per tier.
-    """
-    tiers = problem.tiers
-    tier_lower = _tier_floors(problem)
-    start = time.perf_counter()
-    scale = _lexicographic_scale(problem)
-    arc_cost = scale.arc_cost
-
-    value_span = scale.value_span
-
-    total_build = 0.0
-    total_solve = 0.0
-    solves = 0
-    notes: list[str] = []
-
-    def run(
-        seeker_cost: IntArray | int, costs: IntArray | int, lower: dict[int, int], nodes: bool
-    ) -> tuple[min_cost_flow.SimpleMinCostFlow, _Network]:
-        nonlocal total_build, total_solve, solves
-        began = time.perf_counter()
-        layout = _layout(problem, tier_nodes=nodes)
-        net, total = _build(
-            problem, layout, arc_cost=costs, seeker_cost=seeker_cost, tier_lower=lower
-        )
-        solver, status, seconds = _solve(net, total)
-        total_build += time.perf_counter() - began - seconds
-        total_solve += seconds
-        solves += 1
-        _raise_unless_optimal(problem, status, lower)
-        return solver, net
-
-    def tier_costs(bonus: dict[int, int]) -> IntArray:
-        lookup = np.zeros(max(tiers) + 1, dtype=np.int64)
-        for tier, value in bonus.items():
-            lookup[tier] = -value
-        return lookup[problem.seeker_tier]
-
-    def counts(solver: min_cost_flow.SimpleMinCostFlow, net: _Network) -> dict[int, int]:
-        placed = np.flatnonzero(_arc_flows(solver, net, "candidates") > 0)
-        placed_tiers = problem.seeker_tier[problem.cand_seeker[placed]]
-        return {t: int(np.count_nonzero(placed_tiers == t)) for t in tiers}
-
-    cycle_weights = _cycle_dominating_weights(problem, scale.n_nodes_bound)
-    all_in_one = _tier_bonuses(problem, scale, value_span)
-    if cycle_weights is not None:
-        solver, net = run(
-            tier_costs(cycle_weights), -problem.cand_score_scaled, tier_lower, bool(tier_lower)
-        )
-        notes.append("one weighted min-cost flow (tier weights dominate every residual cycle)")
-    elif all_in_one is not None:
-        solver, net = run(tier_costs(all_in_one), arc_cost, tier_lower, bool(tier_lower))
-        notes.append("one weighted min-cost flow (tier weights dominate the value)")
-    else:
-        fixed: dict[int, int] = dict(tier_lower)
-        groups = _count_groups(problem, scale)
-        for group in groups:
-            solver, net = run(tier_costs(group), 0, fixed, True)
-            placed = counts(solver, net)
-            fixed.update({t: max(placed[t], fixed.get(t, 0)) for t in group})
-            del solver, net
-        notes.append(
-            f"tier counts in {len(groups)} weighted flow(s) of consecutive tiers, "
-            "then value with counts fixed"
-        )
-        solver, net = run(0, arc_cost, fixed, True)
-    chosen = np.flatnonzero(_arc_flows(solver, net, "candidates") > 0)
-    total_build = max(total_build, time.perf_counter() - start - total_solve)
-    return FlowSolution(chosen, "optimal", total_build, total_solve, solves, notes)
-
-
-def _cycle_dominating_weights(problem: AllocationProblem, n_nodes: int) -> dict[int, int] | None:
-    """Tier bonuses small enough for one solve at province scale, when no family nodes exist.
-
-    Why they suffice: if a flow ``x`` is optimal for the weighted costs but some feasible ``y`` is
-    lexicographically better, ``y - x`` splits into simple cycles of ``x``'s residual network, one
-    of which is itself a lexicographic improvement. A simple cycle passes the source and each tier
-    node at most once, so it changes each tier's count by at most 1 (family nodes would break
-    this, hence None with them), and it uses at most two candidate arcs per post, so it changes
-    the value by at most ``V = (2 · min(posts, seekers) + 2) · max |scaled score|``. With
-    ``B_T = V + 1`` and ``B_t = V + 1 + Σ_{s>t} B_s`` that cycle would have negative weighted
-    cost, contradicting the optimality of ``x``. So the weighted optimum is lexicographically
-    optimal, with bonuses about ``2^T · V`` instead of products of tier sizes.
-    """
-    if _family_nodes_needed(problem).size:
-        return None
-    largest = int(np.abs(problem.cand_score_scaled).max(initial=0))
-    cycle_value = (2 * min(problem.n_posts, problem.n_seekers) + 2) * largest
-    bonus: dict[int, int] = {}
-    lower_total = 0
-    for tier in reversed(problem.tiers):
-        bonus[tier] = cycle_value + 1 + lower_total
-        lower_total += bonus[tier]
-    places = max(max_placements(problem), 1)
-    if lower_total * (n_nodes + 1) * 4 >= _INT64_SAFE or lower_total * places * 4 >= _INT64_SAFE:
-        return None
-    return bonus
-
-
 def max_flow_placements(problem: AllocationProblem, seeker_weight: IntArray) -> int:
     """Largest number of placements of the seekers with ``seeker_weight == 1`` under capacities,
     city caps and one-per-family, ignoring floors and guarantees (used to report shortfalls)."""
-    layout = _layout(problem, tier_nodes=False)
-    net, total = _build(
+    layout = network_layout(problem, tier_nodes=False)
+    net, total = build_network(
         problem, layout, arc_cost=0, seeker_cost=-seeker_weight.astype(np.int64), family_lower=False
     )
-    solver, status, _ = _solve(net, total)
+    solver, status, _ = solve_network(net, total)
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise MatcherError(f"min-cost flow solver ended with status {status}")
     return int(-solver.optimal_cost())
@@ -641,15 +441,15 @@ def shortfalls(problem: AllocationProblem, tier_lower: dict[int, int]) -> list[S
     on its own is computed too, so the message says whether the floor is impossible by itself or
     only together with the others.
     """
-    layout = _layout(problem, tier_nodes=bool(tier_lower))
-    net, total = _build(problem, layout, arc_cost=0, tier_lower=tier_lower, rewards=True)
-    solver, status, _ = _solve(net, total)
+    layout = network_layout(problem, tier_nodes=bool(tier_lower))
+    net, total = build_network(problem, layout, arc_cost=0, tier_lower=tier_lower, rewards=True)
+    solver, status, _ = solve_network(net, total)
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise MatcherError(f"min-cost flow solver ended with status {status}")
 
     found: list[Shortfall] = []
     if "tiers_reward" in net.blocks:
-        achieved = _arc_flows(solver, net, "tiers_reward")
+        achieved = arc_flows(solver, net, "tiers_reward")
         for position, tier in enumerate(layout.tier_node):
             required = tier_lower.get(tier, 0)
             together = int(achieved[position])
@@ -665,17 +465,18 @@ def shortfalls(problem: AllocationProblem, tier_lower: dict[int, int]) -> list[S
                     "and family guarantees"
                 )
                 achievable = together
-            found.append(Shortfall("tier_floor", f"tier {tier}", required, achievable, detail))
+            found.append(
+                Shortfall("tier_floor", f"tier {tier}", required, achievable, detail, tier=tier)
+            )
     if "families_reward" in net.blocks:
-        achieved = _arc_flows(solver, net, "families_reward")
+        achieved = arc_flows(solver, net, "families_reward")
         wanted = net.reward_bounds["families_reward"]
         for position, family in enumerate(layout.family_node):
             if wanted[position] > achieved[position]:
                 found.append(
-                    Shortfall(
-                        "family_guarantee",
-                        f"family {problem.family_names[family]} (零就业家庭)",
-                        1,
+                    family_shortfall(
+                        problem,
+                        family,
                         int(achieved[position]),
                         "no member can be placed once capacities, city caps and floors are met",
                     )
@@ -691,6 +492,16 @@ def shortfalls(problem: AllocationProblem, tier_lower: dict[int, int]) -> list[S
             )
         )
     return found
+
+
+def family_shortfall(
+    problem: AllocationProblem, family: int, achievable: int, detail: str
+) -> Shortfall:
+    """The guarantee (三十九) unmet for one family (by code), named by its id."""
+    name = problem.family_names[family]
+    return Shortfall(
+        "family_guarantee", f"family {name} (零就业家庭)", 1, achievable, detail, family_id=name
+    )
 
 
 def chosen_city_counts(problem: AllocationProblem, chosen: Sequence[int]) -> IntArray:

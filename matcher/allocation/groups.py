@@ -47,39 +47,36 @@ def general_shortfalls(problem: AllocationProblem) -> list[Shortfall]:
     Each is a max-flow over the network of capacities, city caps and one-per-family: the most
     placements the tier, group or family could get if it were the only one with a floor.
     """
-    found = []
-    subjects: list[tuple[str, str, object, int]] = [
-        ("tier_floor", f"tier {tier}", problem.seeker_tier == int(tier), floor)
+    detail = "not enough candidates, places or city quota even on its own"
+    # Each candidate shortfall with its members; it is kept if the max-flow falls short.
+    subjects: list[tuple[Shortfall, object]] = [
+        (
+            Shortfall("tier_floor", f"tier {tier}", floor, 0, detail, tier=int(tier)),
+            problem.seeker_tier == int(tier),
+        )
         for tier, floor in items(problem.tier_floors)
         if floor > 0
     ]
     subjects += [
-        ("group_floor", f"group {group}", problem.group_mask(str(group)), floor)
+        (
+            Shortfall("group_floor", f"group {group}", floor, 0, detail, group=str(group)),
+            problem.group_mask(str(group)),
+        )
         for group, floor in items(problem.group_floors)
         if floor > 0
     ]
     subjects += [
         (
-            "family_guarantee",
-            f"family {problem.family_names[family]} (零就业家庭)",
+            flow.family_shortfall(problem, int(family), 0, detail),
             problem.seeker_family == family,
-            1,
         )
         for family in problem.guaranteed_families()
     ]
-    for constraint, subject, mask, required in subjects:
-        weight = np.asarray(mask, dtype=np.int64)
-        best = flow.max_flow_placements(problem, weight)
-        if best < required:
-            found.append(
-                Shortfall(
-                    constraint,
-                    subject,
-                    required,
-                    best,
-                    "not enough candidates, places or city quota even on its own",
-                )
-            )
+    found = []
+    for shortfall, mask in subjects:
+        best = flow.max_flow_placements(problem, np.asarray(mask, dtype=np.int64))
+        if best < shortfall.required:
+            found.append(dataclasses.replace(shortfall, achievable=best))
     return found
 
 
@@ -161,10 +158,9 @@ def solve_general(
         raise InfeasibleError(
             "the zero-employment family guarantee cannot be met",
             [
-                Shortfall(
-                    "family_guarantee",
-                    f"family {problem.family_names[f]} (零就业家庭)",
-                    1,
+                flow.family_shortfall(
+                    problem,
+                    f,
                     0,
                     "every candidate post has no places or lies in a city with a zero quota",
                 )

@@ -1,17 +1,22 @@
 """Matching mechanisms: seeker-proposing deferred acceptance and serial dictatorship.
 
-Both are pure functions of the candidate table (``seeker_id``, ``post_id``, ``score``), the post
-capacities and one priority order over seekers; they return one row per placed seeker.
+Both are pure functions of an :class:`~matcher.allocation.problem.AllocationProblem`'s arrays:
+candidate arcs with scores, post capacities, the common priority order of the seekers and, for
+serial dictatorship, the city caps. They return the chosen candidate arcs (:class:`Matching`).
+The frames were validated and encoded once, by :func:`~matcher.allocation.problem.build_problem`.
 
 * :func:`deferred_acceptance` is seeker-proposing deferred acceptance (Gale–Shapley, Roth's
-  hospital–resident form). Every post ranks seekers by the same ``priority``; the result is the
-  unique seeker-optimal stable matching. With a :class:`ReserveSpec` each post's choice function
-  holds some of its places for a group (Hafalir–Yenmez–Yildirim minority reserves, the Chicago
-  exam-school and Indian reservation systems); DA stays well defined because that choice function
-  is substitutable (it fills "slots" in a fixed precedence order, each slot with its own strict
-  priority: Kominers and Sönmez's slot-specific priorities).
-* :func:`serial_dictatorship` lets seekers choose in ``order``, each taking their best remaining
-  acceptable post, optionally under per-city caps.
+  hospital–resident form). Every post ranks seekers by the same priority; the result is the
+  unique seeker-optimal stable matching. With :class:`~matcher.allocation.problem.ReservedPlaces`
+  each post's choice function holds some of its places for a group (Hafalir–Yenmez–Yildirim
+  minority reserves, the Chicago exam-school and Indian reservation systems); DA stays well
+  defined because that choice function is substitutable (it fills "slots" in a fixed precedence
+  order, each slot with its own strict priority: Kominers and Sönmez's slot-specific priorities).
+* :func:`serial_dictatorship` lets seekers choose in order, each taking their best remaining
+  acceptable post, under the problem's city caps.
+
+A seeker prefers higher scores, ties broken by lower ``post_id``; priority ties do not exist
+(:meth:`~matcher.allocation.problem.AllocationProblem.priority_order` is strict).
 
 Both run the same engine: seekers proposing in vectorised rounds over dense integer arrays. All
 free seekers propose at once to their next acceptable post; each post (or city, for capped serial
@@ -33,89 +38,64 @@ province-scale run are skipped this way in cheap vectorised passes instead of be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
 
-from matcher.allocation.problem import POST_ID, SCORE, SEEKER_ID
-from matcher.errors import DataValidationError, MatcherError, Problem
+from matcher.allocation.problem import (
+    AllocationProblem,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    ReservedPlaces,
+    ReserveOrder,
+    ReserveSpec,
+)
 
-#: Output column: position of the placed post in the seeker's own preference list (1 = best).
-CHOICE_RANK = "choice_rank"
-#: Output column with reserves: ``reserved`` or ``open``, the kind of place the seeker holds.
-SEAT = "seat"
-SEAT_RESERVED = "reserved"
-SEAT_OPEN = "open"
+# ReserveSpec and ReserveOrder are the mechanism's input vocabulary; they live with the problem
+# (which encodes them) and are re-exported here for callers that name the mechanism.
+__all__ = [
+    "Matching",
+    "ReserveOrder",
+    "ReserveSpec",
+    "deferred_acceptance",
+    "serial_dictatorship",
+]
 
-ReserveOrder = Literal["reserved_first", "reserved_last"]
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-# At most this many bad rows are named per rule; a broken 15-million-row table should give a
-# readable message, not millions of lines.
-_MAX_PROBLEMS_PER_RULE = 20
 # The per-seeker preference sort uses a dense (seekers x longest list) matrix when it is at most
 # this many times the number of arcs; a few very long lists fall back to a global sort instead.
 _MAX_PADDING_FACTOR = 4
 _PADDING_ALLOWANCE = 1_000_000
 
 
-@dataclass(frozen=True, eq=False)
-class ReserveSpec:
-    """Places of each post reserved for a group, and the order in which they are filled.
+@dataclass(frozen=True)
+class Matching:
+    """What a matching mechanism chose, on the problem's encoding.
 
-    Parameters
+    Attributes
     ----------
-    group : pd.Series
-        Boolean, indexed by ``seeker_id``: True for members of the group the places are reserved
-        for (e.g. members of zero-employment families). Seekers not in the index are not members.
-    reserved : pd.Series
-        Integer, indexed by ``post_id``: how many of the post's places are reserved, between 0 and
-        the post's capacity. Posts not in the index reserve nothing.
-    order : {"reserved_first", "reserved_last"}
-        How a post chooses among its applicants (each side by the common priority):
-
-        - ``reserved_first``: fill the reserved places with the best group members, then the
-          open places with the best of everyone remaining;
-        - ``reserved_last``: fill the open places with the best of everyone, then the reserved
-          places with the best remaining group members.
-
-        Either way, reserved places that group members do not fill revert to open places and go
-        to the best remaining applicants (minority reserves, not quotas: no place is left empty
-        for want of a member). The two orders differ in who gets in: with ``reserved_last`` a
-        member good enough for an open place takes one, leaving the reserved places to further
-        members, so at a given post it admits at least as many members as ``reserved_first``,
-        in which high-priority members use up the reserved places themselves (Dur, Kominers,
-        Pathak and Sönmez, "Reserve design", 2018). Example: 2 places, 1 reserved, priority
-        member m1 > non-member n1 > member m2: ``reserved_first`` admits m1 and n1,
-        ``reserved_last`` admits m1 and m2.
+    chosen : array of int
+        The candidate arc of every placed seeker, by ascending seeker code.
+    choice_rank : array of int
+        Position of each chosen post in its seeker's preference list (1 = best).
+    reserved_seat : array of bool or None
+        With reserves: whether each chosen arc holds a reserved place (a group member in a
+        reserved place; a reserved place that reverted to a non-member counts as open).
     """
 
-    group: pd.Series
-    reserved: pd.Series
-    order: ReserveOrder = "reserved_first"
-
-    def __post_init__(self) -> None:
-        if self.order not in get_args(ReserveOrder):
-            raise MatcherError(
-                f"The 'order' parameter of ReserveSpec must be one of {get_args(ReserveOrder)}. "
-                f"Got {self.order!r} instead."
-            )
+    chosen: IntArray
+    choice_rank: IntArray
+    reserved_seat: BoolArray | None = None
 
 
 @dataclass(frozen=True)
 class _Market:
-    """Dense integer encoding of one instance: seekers and posts as codes ``0..n-1``.
+    """Each seeker's acceptable arcs in preference order, with what the engine reads.
 
-    ``arc_post[start[s] : start[s] + length[s]]`` are seeker ``s``'s acceptable posts, best first.
-    Post codes follow ``post_id`` ascending, seeker codes ``seeker_id`` ascending.
+    ``arc[start[s] : start[s] + length[s]]`` are seeker ``s``'s candidate arcs, best first, and
+    ``arc_post`` their posts (problem codes).
     """
 
-    seeker_ids: pd.Index
-    post_ids: pd.Index
+    arc: IntArray
     arc_post: IntArray
     start: IntArray
     length: IntArray
@@ -123,104 +103,78 @@ class _Market:
     rank: IntArray  # strict priority rank per seeker code, 0 = first
 
 
+def _market(problem: AllocationProblem, *, use_tier: bool) -> _Market:
+    arc, start, length = _preference_lists(
+        problem.cand_seeker,
+        problem.post_id_rank[problem.cand_post],
+        problem.cand_score,
+        problem.n_seekers,
+        problem.n_posts,
+    )
+    return _Market(
+        arc=arc,
+        arc_post=problem.cand_post[arc],
+        start=start,
+        length=length,
+        capacity=problem.post_capacity,
+        rank=problem.priority_order(use_tier=use_tier),
+    )
+
+
 def deferred_acceptance(
-    candidates: pd.DataFrame,
-    capacity: pd.Series,
-    priority: pd.Series,
-    *,
-    reserves: ReserveSpec | None = None,
-) -> pd.DataFrame:
+    problem: AllocationProblem, *, reserves: ReservedPlaces | None = None
+) -> Matching:
     """Seeker-proposing deferred acceptance: the seeker-optimal stable matching.
 
-    A seeker prefers higher ``score`` (ties: lower ``post_id`` first); every post ranks seekers by
-    ``priority``. Only pairs in ``candidates`` are acceptable, to both sides. The result has no
-    blocking pair (no seeker and post that both prefer each other to what they got) and every
-    seeker weakly prefers it to every other stable matching.
+    A seeker prefers higher score (ties: lower ``post_id`` first); every post ranks seekers by
+    (tier, lottery, seeker id). Only candidate pairs are acceptable, to both sides. The result
+    has no blocking pair (no seeker and post that both prefer each other to what they got) and
+    every seeker weakly prefers it to every other stable matching.
 
     Parameters
     ----------
-    candidates : pd.DataFrame
-        Columns ``seeker_id``, ``post_id``, ``score`` (higher is better); one row per acceptable
-        pair, no pair twice.
-    capacity : pd.Series
-        Places per post (integer >= 0), indexed by ``post_id``; every candidate post must appear.
-    priority : pd.Series
-        Integer rank per seeker, indexed by ``seeker_id`` (0 = highest priority); every candidate
-        seeker must appear. Equal ranks are broken by ``seeker_id`` ascending.
-    reserves : ReserveSpec, optional
-        Places reserved for a group, with the processing order; see :class:`ReserveSpec`. The
-        result is then stable with respect to the posts' reserve choice functions: no seeker
-        prefers a post that would choose them from its holders plus them.
+    problem : AllocationProblem
+        Its city caps, floors and family rules are not honoured here; ``allocate`` rejects them
+        for this mechanism.
+    reserves : ReservedPlaces, optional
+        Places reserved for a group, with the processing order
+        (:func:`~matcher.allocation.problem.encode_reserves`). The result is then stable with
+        respect to the posts' reserve choice functions: no seeker prefers a post that would
+        choose them from its holders plus them.
 
     Returns
     -------
-    pd.DataFrame
-        One row per placed seeker, sorted by ``seeker_id``: ``seeker_id``, ``post_id``,
-        ``choice_rank`` (1 = the seeker's best candidate), and with reserves ``seat``
-        (``reserved`` for a group member in a reserved place, else ``open``; a reserved place
-        that reverted to a non-member counts as ``open``).
-
-    Raises
-    ------
-    DataValidationError
-        If a column is missing, an id is unknown or duplicated, a score is not a number, or a
-        capacity or reserve is not an integer in range.
+    Matching
     """
-    market = _encode(candidates, capacity, priority, priority_name="priority")
+    market = _market(problem, use_tier=True)
     if reserves is None:
         held_post, ptr, _ = _propose(market)
-        return _result(market, held_post, ptr, None)
-    member, reserved = _encode_reserves(reserves, market)
+        return _matching(market, held_post, ptr, None)
     held_post, ptr, seat_reserved = _propose(
-        market, reserve=(member, reserved, reserves.order == "reserved_first")
+        market, reserve=(reserves.member, reserves.reserved, reserves.reserved_first)
     )
-    return _result(market, held_post, ptr, seat_reserved)
+    return _matching(market, held_post, ptr, seat_reserved)
 
 
-def serial_dictatorship(
-    candidates: pd.DataFrame,
-    capacity: pd.Series,
-    order: pd.Series,
-    *,
-    post_city: pd.Series | None = None,
-    city_cap: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Serial dictatorship: seekers choose in ``order``, each the best remaining acceptable post.
+def serial_dictatorship(problem: AllocationProblem, *, use_tier: bool = True) -> Matching:
+    """Serial dictatorship: seekers choose in order, each the best remaining acceptable post.
 
     Parameters
     ----------
-    candidates : pd.DataFrame
-        Columns ``seeker_id``, ``post_id``, ``score`` (higher is better; ties: lower ``post_id``
-        first); one row per acceptable pair, no pair twice.
-    capacity : pd.Series
-        Places per post (integer >= 0), indexed by ``post_id``; every candidate post must appear.
-    order : pd.Series
-        Integer rank per seeker, indexed by ``seeker_id`` (0 = chooses first); every candidate
-        seeker must appear. Equal ranks are broken by ``seeker_id`` ascending.
-    post_city : pd.Series, optional
-        City of each post, indexed by ``post_id``; needed with ``city_cap``. Posts not in it are
-        not under any city cap.
-    city_cap : pd.Series, optional
-        Most placements per city (integer >= 0), indexed by city. A seeker skips posts whose city
-        cap is used up. Cities not in it are uncapped. Cities are matched by their text, so
-        ``2101`` and ``"2101"`` are the same city.
+    problem : AllocationProblem
+        A seeker skips posts whose city cap is used up; cities without a cap are uncapped.
+    use_tier : bool
+        Order by (tier, lottery, seeker id) (``priority``) or by (lottery, seeker id)
+        (``lottery``).
 
     Returns
     -------
-    pd.DataFrame
-        One row per placed seeker, sorted by ``seeker_id``: ``seeker_id``, ``post_id``,
-        ``choice_rank`` (1 = the seeker's best candidate).
-
-    Raises
-    ------
-    DataValidationError
-        As :func:`deferred_acceptance`, and for a city cap that is not an integer >= 0 or given
-        without ``post_city``.
+    Matching
     """
-    market = _encode(candidates, capacity, order, priority_name="order")
-    cities = _encode_cities(post_city, city_cap, market) if city_cap is not None else None
+    market = _market(problem, use_tier=use_tier)
+    cities = _cities(problem) if bool((problem.city_cap >= 0).any()) else None
     held_post, ptr, _ = _propose(market, cities=cities)
-    return _result(market, held_post, ptr, None)
+    return _matching(market, held_post, ptr, None)
 
 
 # --- the engine ----------------------------------------------------------------------------------
@@ -403,185 +357,71 @@ def _propose(
     return held_post, ptr, seat_reserved
 
 
-def _result(
+def _matching(
     market: _Market, held_post: IntArray, ptr: IntArray, seat_reserved: BoolArray | None
-) -> pd.DataFrame:
-    placed = np.flatnonzero(held_post >= 0)  # seeker codes ascend with seeker_id
-    columns: dict[str, object] = {
-        SEEKER_ID: market.seeker_ids.take(placed),
-        POST_ID: market.post_ids.take(held_post[placed]),
-        CHOICE_RANK: ptr[placed] + 1,
-    }
-    if seat_reserved is not None:
-        columns[SEAT] = np.where(seat_reserved[placed], SEAT_RESERVED, SEAT_OPEN)
-    return pd.DataFrame(columns)
-
-
-# --- encoding and validation ---------------------------------------------------------------------
-
-
-def _bad_rows(
-    file: str, column: str, mask: BoolArray, values: np.ndarray, rule: str
-) -> list[Problem]:
-    """Problems for the first rows flagged in ``mask`` (spreadsheet rows: data starts at 2)."""
-    rows = np.flatnonzero(mask)
-    problems = [
-        Problem(file, int(row) + 2, column, str(values[row]), rule)
-        for row in rows[:_MAX_PROBLEMS_PER_RULE]
-    ]
-    if rows.size > _MAX_PROBLEMS_PER_RULE:
-        problems.append(Problem(file, None, column, None, f"{rule} ({rows.size} rows in all)"))
-    return problems
-
-
-def _check_index(file: str, series: pd.Series, column: str) -> list[Problem]:
-    duplicated = series.index.duplicated().astype(bool)
-    return _bad_rows(file, column, duplicated, series.index.to_numpy(), "duplicate id")
-
-
-def _integer_values(file: str, series: pd.Series, column: str, problems: list[Problem]) -> IntArray:
-    """The values as int64, adding a problem for each missing, fractional or negative value."""
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
-    problems.extend(_bad_rows(file, column, bad, series.to_numpy(), "must be an integer >= 0"))
-    return np.where(bad, 0, values).astype(np.int64)
-
-
-def _encode(
-    candidates: pd.DataFrame, capacity: pd.Series, priority: pd.Series, *, priority_name: str
-) -> _Market:
-    missing = [c for c in (SEEKER_ID, POST_ID, SCORE) if c not in candidates.columns]
-    if missing:
-        raise DataValidationError(
-            Problem("candidates", None, c, None, "required column is missing") for c in missing
-        )
-    problems: list[Problem] = []
-    problems += _check_index("capacity", capacity, POST_ID)
-    problems += _check_index(priority_name, priority, SEEKER_ID)
-    capacity = capacity.sort_index()
-    capacity_values = _integer_values("capacity", capacity, "capacity", problems)
-    priority = priority.sort_index()
-    priority_values = pd.to_numeric(priority, errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
+) -> Matching:
+    placed = np.flatnonzero(held_post >= 0)
+    # A held seeker's pointer stays on the arc it proposed along.
+    return Matching(
+        chosen=market.arc[market.start[placed] + ptr[placed]],
+        choice_rank=ptr[placed] + 1,
+        reserved_seat=None if seat_reserved is None else seat_reserved[placed],
     )
-    problems += _bad_rows(
-        priority_name,
-        priority_name,
-        np.isnan(priority_values),
-        priority.to_numpy(),
-        "must be a number",
-    )
-    if problems:
-        raise DataValidationError(problems)
 
-    seeker_ids, post_ids = priority.index, capacity.index
-    seeker_code = seeker_ids.get_indexer(pd.Index(candidates[SEEKER_ID])).astype(
-        np.int64, copy=False
-    )
-    post_code = post_ids.get_indexer(pd.Index(candidates[POST_ID])).astype(np.int64, copy=False)
-    score = pd.to_numeric(candidates[SCORE], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    problems += _bad_rows(
-        "candidates",
-        SEEKER_ID,
-        seeker_code < 0,
-        candidates[SEEKER_ID].to_numpy(),
-        f"seeker not in the {priority_name}",
-    )
-    problems += _bad_rows(
-        "candidates",
-        POST_ID,
-        post_code < 0,
-        candidates[POST_ID].to_numpy(),
-        "post not in the capacity table",
-    )
-    problems += _bad_rows(
-        "candidates", SCORE, np.isnan(score), candidates[SCORE].to_numpy(), "must be a number"
-    )
-    if problems:
-        raise DataValidationError(problems)
 
-    n_seekers = len(seeker_ids)
-    # Strict priority: rank, then seeker_id (the index is sorted, so position is the id order).
-    rank = np.empty(n_seekers, dtype=np.int64)
-    rank[np.lexsort((np.arange(n_seekers), priority_values))] = np.arange(n_seekers)
-
-    arc_post, start, length, repeated = _preference_lists(
-        seeker_code, post_code, score, n_seekers, len(post_ids)
-    )
-    if repeated:
-        duplicate = np.zeros(len(candidates), dtype=bool)
-        duplicate[_duplicates(seeker_code, post_code, len(post_ids))] = True
-        raise DataValidationError(
-            _bad_rows(
-                "candidates",
-                POST_ID,
-                duplicate,
-                candidates[POST_ID].to_numpy(),
-                "the same seeker and post appear twice",
-            )
-        )
-    return _Market(
-        seeker_ids=seeker_ids,
-        post_ids=post_ids,
-        arc_post=arc_post,
-        start=start,
-        length=length,
-        capacity=capacity_values,
-        rank=rank,
-    )
+# --- preference lists ----------------------------------------------------------------------------
 
 
 def _preference_lists(
     seeker_code: IntArray,
-    post_code: IntArray,
-    score: npt.NDArray[np.float64],
+    post_key: IntArray,
+    score: FloatArray,
     n_seekers: int,
     n_posts: int,
-) -> tuple[IntArray, IntArray, IntArray, bool]:
-    """Each seeker's acceptable posts, best first: score descending, then post ascending.
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Each seeker's acceptable arcs, best first: score descending, then post key ascending.
 
-    Returns the post of every arc in that order (seekers one after another), each seeker's first
-    position and list length, and whether some (seeker, post) pair occurs twice.
+    ``post_key`` ranks each arc's post (by ``post_id``, in ``[0, n_posts)``). Returns the arc
+    index at every position of the lists (seekers one after another), each seeker's first
+    position and list length. (Pairs are distinct: ``build_problem`` rejected repeats.)
 
     A global three-key ``lexsort`` of 15 million arcs takes ~9 s here, and row-wise ``argsort``
     of a padded (seeker x list) matrix still over 1 s per key. So each key is packed with a small
     column index into one int64 and the rows are sorted with ``np.sort`` (SIMD, ~0.1 s):
-    first (post, column) to order by post and find repeated pairs, then (score, column) with the
-    score's lowest bits dropped to make room for the column. The few rows where two different
-    scores lose their difference to that truncation are re-sorted exactly.
+    first (post, column) to order by post, then (score, column) with the score's lowest bits
+    dropped to make room for the column. The few rows where two different scores lose their
+    difference to that truncation are re-sorted exactly.
     """
     n_arcs = seeker_code.size
+    by_seeker: IntArray | None = None
     if n_arcs and bool(np.any(seeker_code[1:] < seeker_code[:-1])):
         by_seeker = np.argsort(seeker_code, kind="stable")
-        seeker_code, post_code, score = (
+        seeker_code, post_key, score = (
             seeker_code[by_seeker],
-            post_code[by_seeker],
+            post_key[by_seeker],
             score[by_seeker],
         )
     length = np.bincount(seeker_code, minlength=n_seekers).astype(np.int64)
     start = np.zeros(n_seekers, dtype=np.int64)
     np.cumsum(length[:-1], out=start[1:])
+
+    def original(position: IntArray) -> IntArray:
+        """Arc indices of positions in the seeker-sorted arcs."""
+        return position if by_seeker is None else by_seeker[position]
+
     width = int(length.max()) if n_arcs else 0
     if n_seekers * width > _MAX_PADDING_FACTOR * n_arcs + _PADDING_ALLOWANCE:
         # A few very long lists: padding would cost more than one global sort.
-        order = np.lexsort((post_code, -score, seeker_code))
-        return (
-            post_code[order],
-            start,
-            length,
-            _duplicates(seeker_code, post_code, n_posts).size > 0,
-        )
+        return original(np.lexsort((post_key, -score, seeker_code))), start, length
 
     # One row per seeker, padded at the end with post n_posts (after every post) and score -inf.
     if n_arcs == n_seekers * width:
-        posts = post_code.reshape(n_seekers, width)
+        posts = post_key.reshape(n_seekers, width)
         scores = score.reshape(n_seekers, width)
     else:
         cell = seeker_code * width + (np.arange(n_arcs) - start[seeker_code])
         padded_posts = np.full(n_seekers * width, n_posts, dtype=np.int64)
-        padded_posts[cell] = post_code
+        padded_posts[cell] = post_key
         posts = padded_posts.reshape(n_seekers, width)
         padded_scores = np.full(n_seekers * width, -np.inf)
         padded_scores[cell] = score
@@ -590,15 +430,11 @@ def _preference_lists(
     column_mask = (1 << column_bits) - 1
     column = np.arange(width, dtype=np.int64)
 
+    # Columns in post order: the score sort below keeps that order among equal scores.
     by_post = (posts << column_bits) | column
     by_post.sort(axis=1)
-    sorted_posts = by_post >> column_bits
-    repeated = bool(
-        np.any((sorted_posts[:, 1:] == sorted_posts[:, :-1]) & (sorted_posts[:, 1:] < n_posts))
-    )
     by_post &= column_mask
     post_sorted_scores = np.take_along_axis(scores, by_post, axis=1)
-    del by_post
 
     # Order-preserving map of float64 to uint64, complemented so the best score sorts first;
     # + 0.0 turns -0.0 into 0.0 so that equal scores pack equally.
@@ -622,82 +458,25 @@ def _preference_lists(
     inexact = np.unique(row[unequal])
     if inexact.size:
         position[inexact] = np.argsort(-post_sorted_scores[inexact], axis=1, kind="stable")
-    ranked_posts = np.take_along_axis(sorted_posts, position, axis=1)
+    del post_sorted_scores
+    ranked = start[:, None] + np.take_along_axis(by_post, position, axis=1)
     if n_arcs == n_seekers * width:
-        return ranked_posts.ravel(), start, length, repeated
-    return ranked_posts[column < length[:, None]], start, length, repeated
+        return original(ranked.ravel()), start, length
+    return original(ranked[column < length[:, None]]), start, length
 
 
-def _duplicates(seeker_code: IntArray, post_code: IntArray, n_posts: int) -> IntArray:
-    """Row positions of every (seeker, post) pair that occurred earlier in the table."""
-    pair = seeker_code * n_posts + post_code
-    return np.flatnonzero(pd.Index(pair).duplicated())
-
-
-def _encode_reserves(reserves: ReserveSpec, market: _Market) -> tuple[BoolArray, IntArray]:
-    problems: list[Problem] = []
-    problems += _check_index("reserves", reserves.group, SEEKER_ID)
-    problems += _check_index("reserves", reserves.reserved, POST_ID)
-    reserved_values = _integer_values("reserves", reserves.reserved, "reserved", problems)
-    # A missing value must not silently count as a member (bool(nan) is True).
-    yes_or_no = reserves.group.isin([True, False]).to_numpy(dtype=bool)
-    problems += _bad_rows(
-        "reserves", "group", ~yes_or_no, reserves.group.to_numpy(), "must be true/false or 1/0"
+def _cities(problem: AllocationProblem) -> _Cities:
+    """City caps as nested capacities; posts of uncapped cities each form a unit of their own
+    (sharing one would pull every holder of the city into each round's pool)."""
+    capped = problem.city_cap[problem.post_city] >= 0
+    own_unit = len(problem.city_names) + np.arange(problem.n_posts, dtype=np.int64)
+    uncapped = np.iinfo(np.int64).max // 4
+    return _Cities(
+        unit=np.where(capped, problem.post_city, own_unit),
+        cap=np.concatenate(
+            [
+                np.where(problem.city_cap >= 0, problem.city_cap, uncapped),
+                np.full(problem.n_posts, uncapped, dtype=np.int64),
+            ]
+        ),
     )
-    if problems:
-        raise DataValidationError(problems)
-    group = reserves.group.astype(bool)
-    member = group.reindex(market.seeker_ids, fill_value=False).to_numpy(dtype=bool)
-    reserved = (
-        pd.Series(reserved_values, index=reserves.reserved.index)
-        .reindex(market.post_ids, fill_value=0)
-        .to_numpy(dtype=np.int64)
-    )
-    too_many = reserved > market.capacity
-    if too_many.any():
-        raise DataValidationError(
-            _bad_rows(
-                "reserves",
-                "reserved",
-                too_many,
-                market.post_ids.to_numpy(),
-                "reserves more places than the post has",
-            )
-        )
-    return member, reserved
-
-
-def _encode_cities(post_city: pd.Series | None, city_cap: pd.Series, market: _Market) -> _Cities:
-    if post_city is None:
-        raise DataValidationError(
-            [Problem("posts", None, "city", None, "city caps need the city of every post")]
-        )
-    problems: list[Problem] = []
-    problems += _check_index("posts", post_city, POST_ID)
-    problems += _check_index("city_caps", city_cap, "city")
-    cap_values = _integer_values("city_caps", city_cap, "cap", problems)
-    if problems:
-        raise DataValidationError(problems)
-    n_posts = len(market.post_ids)
-    # Cities are matched by their text, as the problem object does: a post table read with
-    # integer city codes and a caps table with string ones must not silently drop every cap.
-    city_of_post = post_city.reindex(market.post_ids)
-    city_text = pd.Index([None if pd.isna(c) else str(c) for c in city_of_post], dtype=object)
-    capped_text = pd.Index([str(c) for c in city_cap.index], dtype=object)
-    if not capped_text.is_unique:
-        raise DataValidationError(
-            _bad_rows(
-                "city_caps",
-                "city",
-                capped_text.duplicated(),
-                city_cap.index.to_numpy(),
-                "duplicate id",
-            )
-        )
-    city_code = capped_text.get_indexer(city_text).astype(np.int64)
-    n_cities = len(city_cap)
-    # Posts outside every capped city each form a unit of their own with no cap of its own.
-    own_unit = n_cities + np.arange(n_posts, dtype=np.int64)
-    unit = np.where(city_code >= 0, city_code, own_unit)
-    uncapped = np.full(n_posts, np.iinfo(np.int64).max // 4, dtype=np.int64)
-    return _Cities(unit=unit, cap=np.concatenate([cap_values, uncapped]))

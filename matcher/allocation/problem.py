@@ -1,10 +1,12 @@
 """The allocation problem: validated input tables plus their dense integer encoding.
 
 The problem object is separate from the algorithms (as in daffidwilde/matching): it is built once,
-validated with every problem reported at once, and then read by the pure solver functions in
-:mod:`matcher.allocation.flow`, :mod:`matcher.allocation.groups` and
-:mod:`matcher.allocation.mechanisms`. Ids are encoded to dense ``int`` indices once, with numpy, so
-the solvers build their networks from arrays instead of looping over strings.
+validated with every problem reported at once (one collector, :class:`_Problems`, for the input
+tables and the reserves), and then read by the pure solver functions in
+:mod:`matcher.allocation.flow`, :mod:`matcher.allocation.lexicographic`,
+:mod:`matcher.allocation.groups` and :mod:`matcher.allocation.mechanisms`. Ids are encoded to
+dense ``int`` indices once, with numpy, so the solvers build their networks from arrays instead
+of looping over strings.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.errors import DataValidationError, Problem
+from matcher.errors import DataValidationError, MatcherError, Problem
 
 # Column names, held in one place; every allocation module imports them from here.
 SEEKER_ID = "seeker_id"
@@ -48,6 +50,9 @@ _RESERVED_SEEKER_COLUMNS = {SEEKER_ID, TIER, LOTTERY, FAMILY_ID}
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+ReserveOrder = Literal["reserved_first", "reserved_last"]
 
 
 @dataclass(frozen=True)
@@ -145,19 +150,134 @@ class AllocationProblem:
         """Boolean membership of every seeker in a group column."""
         return self.seekers[group].to_numpy(dtype=bool)
 
-    def priority_rank(self, *, use_tier: bool = True) -> pd.Series:
-        """Integer rank per seeker id (0 goes first) by (tier, lottery, seeker id), or by
-        (lottery, seeker id) when ``use_tier`` is false."""
+    def _priority_sorted(self, use_tier: bool) -> pd.DataFrame:
         keys = [LOTTERY, SEEKER_ID]
         if use_tier:
             keys.insert(0, TIER)
-        ordered = self.seekers.sort_values(keys, kind="stable")[SEEKER_ID]
+        # Only the key columns are sorted: the rest of a province's seekers table stays put.
+        return self.seekers[keys].sort_values(keys, kind="stable")
+
+    def priority_rank(self, *, use_tier: bool = True) -> pd.Series:
+        """Integer rank per seeker id (0 goes first) by (tier, lottery, seeker id), or by
+        (lottery, seeker id) when ``use_tier`` is false."""
+        ordered = self._priority_sorted(use_tier)[SEEKER_ID]
         return pd.Series(np.arange(len(ordered), dtype=np.int64), index=pd.Index(ordered))
+
+    def priority_order(self, *, use_tier: bool = True) -> IntArray:
+        """:meth:`priority_rank` by seeker code: a strict rank, 0 goes first."""
+        rank = np.empty(self.n_seekers, dtype=np.int64)
+        # The seekers table has a RangeIndex, so its sorted index lists the seeker codes.
+        rank[self._priority_sorted(use_tier).index.to_numpy()] = np.arange(self.n_seekers)
+        return rank
+
+    @cached_property
+    def post_id_rank(self) -> IntArray:
+        """Rank of every post (by code) in ``post_id`` order: score ties go to the lower id."""
+        rank = np.empty(self.n_posts, dtype=np.int64)
+        rank[np.argsort(self.posts[POST_ID].to_numpy(), kind="stable")] = np.arange(self.n_posts)
+        return rank
 
 
 def items(series: pd.Series) -> list[tuple[Any, int]]:
     """(key, integer value) pairs of a caps or floors Series."""
     return list(zip(series.index, (int(v) for v in series.to_numpy()), strict=True))
+
+
+@dataclass(frozen=True, eq=False)
+class ReserveSpec:
+    """Places of each post reserved for a group, and the order in which they are filled.
+
+    Parameters
+    ----------
+    group : pd.Series
+        Boolean, indexed by ``seeker_id``: True for members of the group the places are reserved
+        for (e.g. members of zero-employment families). Seekers not in the index are not members.
+    reserved : pd.Series
+        Integer, indexed by ``post_id``: how many of the post's places are reserved, between 0 and
+        the post's capacity. Posts not in the index reserve nothing.
+    order : {"reserved_first", "reserved_last"}
+        How a post chooses among its applicants (each side by the common priority):
+
+        - ``reserved_first``: fill the reserved places with the best group members, then the
+          open places with the best of everyone remaining;
+        - ``reserved_last``: fill the open places with the best of everyone, then the reserved
+          places with the best remaining group members.
+
+        Either way, reserved places that group members do not fill revert to open places and go
+        to the best remaining applicants (minority reserves, not quotas: no place is left empty
+        for want of a member). The two orders differ in who gets in: with ``reserved_last`` a
+        member good enough for an open place takes one, leaving the reserved places to further
+        members, so at a given post it admits at least as many members as ``reserved_first``,
+        in which high-priority members use up the reserved places themselves (Dur, Kominers,
+        Pathak and Sönmez, "Reserve design", 2018). Example: 2 places, 1 reserved, priority
+        member m1 > non-member n1 > member m2: ``reserved_first`` admits m1 and n1,
+        ``reserved_last`` admits m1 and m2.
+    """
+
+    group: pd.Series
+    reserved: pd.Series
+    order: ReserveOrder = "reserved_first"
+
+    def __post_init__(self) -> None:
+        if self.order not in get_args(ReserveOrder):
+            raise MatcherError(
+                f"The 'order' parameter of ReserveSpec must be one of {get_args(ReserveOrder)}. "
+                f"Got {self.order!r} instead."
+            )
+
+
+@dataclass(frozen=True)
+class ReservedPlaces:
+    """A :class:`ReserveSpec` on a problem's encoding: ``member`` per seeker code, ``reserved``
+    places per post code, and whether reserved places are filled first."""
+
+    member: BoolArray
+    reserved: IntArray
+    reserved_first: bool
+
+
+def encode_reserves(
+    problem: AllocationProblem, reserves: ReserveSpec, *, file: str = "reserves"
+) -> ReservedPlaces:
+    """Validate a :class:`ReserveSpec` against a problem and encode it onto its arrays.
+
+    Ids the problem does not know are ignored (they reserve nothing / are nobody).
+
+    Raises
+    ------
+    DataValidationError
+        Duplicate ids, a reserve that is not a whole number >= 0 or exceeds the post's capacity,
+        or a membership that is not true/false (a missing value must not count as a member).
+    """
+    problems = _Problems()
+    group = pd.DataFrame({SEEKER_ID: reserves.group.index, "group": reserves.group.to_numpy()})
+    places = pd.DataFrame(
+        {POST_ID: reserves.reserved.index, "reserved": reserves.reserved.to_numpy()}
+    )
+    problems.add_rows(
+        file, group, group[SEEKER_ID].duplicated().to_numpy(), SEEKER_ID, "duplicate id"
+    )
+    problems.add_rows(
+        file, places, places[POST_ID].duplicated().to_numpy(), POST_ID, "duplicate id"
+    )
+    amounts = _numbers(problems, file, places, "reserved", integer=True, minimum=0)
+    yes_or_no = group["group"].isin([True, False]).to_numpy(dtype=bool)
+    problems.add_rows(file, group, ~yes_or_no, "group", "must be true/false or 1/0")
+    problems.raise_if_any()
+
+    member = np.zeros(problem.n_seekers, dtype=bool)
+    seeker_code = pd.Index(problem.seekers[SEEKER_ID]).get_indexer(group[SEEKER_ID])
+    known = seeker_code >= 0
+    member[seeker_code[known]] = group["group"].to_numpy(dtype=bool)[known]
+    reserved = np.zeros(problem.n_posts, dtype=np.int64)
+    post_code = pd.Index(problem.posts[POST_ID]).get_indexer(places[POST_ID])
+    known = post_code >= 0
+    reserved[post_code[known]] = amounts.to_numpy(dtype=np.int64)[known]
+    too_many = np.zeros(len(places), dtype=bool)
+    too_many[known] = reserved[post_code[known]] > problem.post_capacity[post_code[known]]
+    problems.add_rows(file, places, too_many, "reserved", "reserves more places than the post has")
+    problems.raise_if_any()
+    return ReservedPlaces(member, reserved, reserves.order == "reserved_first")
 
 
 class _Problems:
@@ -244,15 +364,29 @@ def _numbers(
     return values
 
 
+# Spellings of a 0/1 flag column (text after strip and lower-casing).
+_YES = ("1", "true", "yes", "1.0")
+_NO = ("0", "false", "no", "0.0", "", "nan", "<na>")
+
+
+def _flag_text(series: pd.Series) -> pd.Series:
+    return series.astype(str).str.strip().str.lower()
+
+
+def truthy(series: pd.Series) -> BoolArray:
+    """Which values of a 0/1 (true/false, yes/no) column mean yes; anything else means no."""
+    return _flag_text(series).isin(_YES).to_numpy()
+
+
 def _as_bool(
     problems: _Problems, file: str, frame: pd.DataFrame, column: str
 ) -> npt.NDArray[np.bool_]:
     """0/1 (or true/false) column as bools; anything else is a problem."""
-    text = frame[column].astype(str).str.strip().str.lower()
-    truthy = text.isin(["1", "true", "yes", "1.0"]).to_numpy()
-    falsy = text.isin(["0", "false", "no", "0.0", "", "nan", "<na>"]).to_numpy()
-    problems.add_rows(file, frame, ~(truthy | falsy), column, "must be 0 or 1")
-    return truthy
+    text = _flag_text(frame[column])
+    yes = text.isin(_YES).to_numpy()
+    no = text.isin(_NO).to_numpy()
+    problems.add_rows(file, frame, ~(yes | no), column, "must be 0 or 1")
+    return yes
 
 
 def _to_text(series: pd.Series) -> pd.Series:

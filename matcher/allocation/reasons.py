@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matcher.allocation.problem import SEEKER_ID, AllocationProblem, IntArray
+from matcher.allocation.problem import SEEKER_ID, AllocationProblem, BoolArray, IntArray
 from matcher.allocation.result import ASSIGNMENT_COLUMNS, UNPLACED_COLUMNS
 
 _PLACED_TEXT = {
@@ -36,10 +36,7 @@ _OUTRANKED_TEXT = {
 def choice_ranks(problem: AllocationProblem, chosen: IntArray) -> IntArray:
     """1-based rank of each chosen arc's post among its seeker's candidates (score descending,
     ties by post id ascending)."""
-    post_order = np.empty(problem.n_posts, dtype=np.int64)
-    post_order[np.argsort(problem.posts["post_id"].to_numpy(), kind="stable")] = np.arange(
-        problem.n_posts
-    )
+    post_order = problem.post_id_rank
     chosen_score = np.full(problem.n_seekers, np.nan)
     chosen_order = np.full(problem.n_seekers, -1, dtype=np.int64)
     chosen_score[problem.cand_seeker[chosen]] = problem.cand_score_scaled[chosen]
@@ -58,13 +55,16 @@ def placed_frame(
     chosen: IntArray,
     mechanism: str,
     *,
-    seat: pd.Series | None = None,
+    reserved_seat: BoolArray | None = None,
 ) -> pd.DataFrame:
     """A.csv rows: one per chosen arc, with tier, score, choice rank and reason.
 
-    ``seat`` (indexed by seeker id) marks reserved/open seats of a reserves run.
+    ``reserved_seat`` (per chosen arc) marks the reserved places of a reserves run: the ``seat``
+    column says ``reserved`` or ``open``.
     """
-    chosen = np.sort(np.asarray(chosen, dtype=np.int64))
+    chosen = np.asarray(chosen, dtype=np.int64)
+    by_arc = np.argsort(chosen, kind="stable")
+    chosen = chosen[by_arc]
     seekers = problem.cand_seeker[chosen]
     posts = problem.cand_post[chosen]
     codes = np.full(len(chosen), "placed", dtype=object)
@@ -95,8 +95,8 @@ def placed_frame(
         },
         columns=list(ASSIGNMENT_COLUMNS),
     )
-    if seat is not None:
-        frame["seat"] = seat.reindex(frame["seeker_id"]).to_numpy()
+    if reserved_seat is not None:
+        frame["seat"] = np.where(reserved_seat[by_arc], "reserved", "open").astype(object)
     return frame.sort_values("seeker_id", kind="stable").reset_index(drop=True)
 
 

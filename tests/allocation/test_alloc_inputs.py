@@ -124,6 +124,34 @@ def test_infeasible_family_guarantee_names_the_family() -> None:
     ]
 
 
+def test_shortfalls_name_what_falls_short_in_typed_fields() -> None:
+    # A family id with a space: callers read the id from the field, not from the message.
+    seekers = SEEKERS.assign(family_id=SEEKERS["family_id"].replace("F1", "F 1"))
+    posts = POSTS.assign(capacity=[0, 1])
+    candidates = CANDIDATES[CANDIDATES["seeker_id"] != "b"]
+    with pytest.raises(InfeasibleError) as raised:
+        allocate(seekers, posts, candidates, families=True)
+    [family] = raised.value.shortfalls
+    assert (family.family_id, family.tier, family.city, family.group) == ("F 1", None, None, None)
+    tiered = pd.DataFrame({"seeker_id": ["a", "b"], "tier": [1, 2]})
+    one_post = pd.DataFrame({"post_id": ["p"], "capacity": [1]})
+    pairs = pd.DataFrame({"seeker_id": ["a", "b"], "post_id": ["p", "p"], "score": [1, 1]})
+    with pytest.raises(InfeasibleError) as raised:
+        allocate(tiered, one_post, pairs, tier_floors={1: 1, 2: 1})
+    assert [(s.constraint, s.tier, s.family_id) for s in raised.value.shortfalls] == [
+        ("tier_floor", 1, None)
+    ]
+
+
+def test_uncoverable_families_reads_family_ids_with_spaces() -> None:
+    from matcher.allocation.coverage import uncoverable_families
+
+    seekers = SEEKERS.assign(family_id=SEEKERS["family_id"].replace("F1", "F 1"))
+    posts = POSTS.assign(capacity=[0, 1])
+    candidates = CANDIDATES[CANDIDATES["seeker_id"] != "b"]
+    assert uncoverable_families(seekers, posts, candidates) == {"F 1"}
+
+
 def test_tier_floor_possible_alone_but_not_together() -> None:
     seekers = pd.DataFrame({"seeker_id": ["a", "b"], "tier": [1, 2]})
     posts = pd.DataFrame({"post_id": ["p"], "capacity": [1]})

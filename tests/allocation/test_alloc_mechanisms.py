@@ -14,11 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.allocation import mechanisms
-from matcher.allocation.mechanisms import (
-    ReserveSpec,
-    deferred_acceptance,
-    serial_dictatorship,
-)
+from matcher.allocation.mechanisms import Matching, ReserveSpec
+from matcher.allocation.problem import AllocationProblem, build_problem, encode_reserves
 from matcher.errors import DataValidationError, MatcherError
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -33,6 +30,66 @@ def _candidates(rows: list[tuple[Id, Id, float]]) -> pd.DataFrame:
 
 def _series(mapping: Mapping[Any, object]) -> pd.Series:
     return pd.Series(list(mapping.values()), index=list(mapping.keys()))
+
+
+def _problem(
+    candidates: pd.DataFrame,
+    capacity: pd.Series,
+    priority: pd.Series,
+    *,
+    post_city: pd.Series | None = None,
+    city_cap: pd.Series | None = None,
+) -> AllocationProblem:
+    """The mechanisms' inputs as a problem: ``priority`` (0 first, ties by seeker_id) as the
+    lottery of seekers all in one tier, ``capacity`` and ``post_city`` by post_id."""
+    seekers = pd.DataFrame({"seeker_id": priority.index, "lottery": priority.to_numpy()})
+    posts = pd.DataFrame({"post_id": capacity.index, "capacity": capacity.to_numpy()})
+    if post_city is not None:
+        posts["city"] = post_city.reindex(capacity.index).to_numpy()
+    caps = None
+    if city_cap is not None:
+        caps = pd.DataFrame({"city": city_cap.index, "cap": city_cap.to_numpy()})
+    return build_problem(seekers, posts, candidates, city_caps=caps)
+
+
+def _frame(problem: AllocationProblem, matching: Matching) -> pd.DataFrame:
+    """One row per placed seeker, sorted by seeker_id: seeker_id, post_id, choice_rank, and
+    with reserves seat."""
+    columns: dict[str, object] = {
+        "seeker_id": problem.seekers["seeker_id"].to_numpy()[problem.cand_seeker[matching.chosen]],
+        "post_id": problem.posts["post_id"].to_numpy()[problem.cand_post[matching.chosen]],
+        "choice_rank": matching.choice_rank,
+    }
+    if matching.reserved_seat is not None:
+        columns["seat"] = np.where(matching.reserved_seat, "reserved", "open")
+    frame = pd.DataFrame(columns)
+    return frame.sort_values("seeker_id", kind="stable").reset_index(drop=True)
+
+
+def _da(
+    candidates: pd.DataFrame,
+    capacity: pd.Series,
+    priority: pd.Series,
+    *,
+    reserves: ReserveSpec | None = None,
+) -> pd.DataFrame:
+    """:func:`mechanisms.deferred_acceptance` on these tables."""
+    problem = _problem(candidates, capacity, priority)
+    places = None if reserves is None else encode_reserves(problem, reserves)
+    return _frame(problem, mechanisms.deferred_acceptance(problem, reserves=places))
+
+
+def _sd(
+    candidates: pd.DataFrame,
+    capacity: pd.Series,
+    order: pd.Series,
+    *,
+    post_city: pd.Series | None = None,
+    city_cap: pd.Series | None = None,
+) -> pd.DataFrame:
+    """:func:`mechanisms.serial_dictatorship` on these tables."""
+    problem = _problem(candidates, capacity, order, post_city=post_city, city_cap=city_cap)
+    return _frame(problem, mechanisms.serial_dictatorship(problem))
 
 
 def _pairs(result: pd.DataFrame) -> dict[Id, Id]:
@@ -213,9 +270,7 @@ def test_da_rejection_chain() -> None:
     candidates = _candidates(
         [("s1", "A", 1.0), ("s1", "B", 0.5), ("s2", "A", 1.0), ("s2", "B", 0.5), ("s3", "B", 1.0)]
     )
-    result = deferred_acceptance(
-        candidates, _series({"A": 1, "B": 1}), _series({"s1": 0, "s2": 1, "s3": 2})
-    )
+    result = _da(candidates, _series({"A": 1, "B": 1}), _series({"s1": 0, "s2": 1, "s3": 2}))
     assert result.to_dict("list") == {
         "seeker_id": ["s1", "s2"],
         "post_id": ["A", "B"],
@@ -226,7 +281,7 @@ def test_da_rejection_chain() -> None:
 def test_score_ties_go_to_the_lower_post_id() -> None:
     candidates = _candidates([(1, 7, 0.5), (1, 3, 0.5), (1, 5, 0.2)])
     capacity = _series({3: 1, 5: 1, 7: 1})
-    for mechanism in (deferred_acceptance, serial_dictatorship):
+    for mechanism in (_da, _sd):
         result = mechanism(candidates, capacity, _series({1: 0}))
         assert _pairs(result) == {1: 3}
 
@@ -235,28 +290,28 @@ def test_scores_one_unit_in_the_last_place_apart_are_not_a_tie() -> None:
     # B's score is the next float above A's; a sort that packs scores with a column index
     # loses that bit and must notice.
     candidates = _candidates([(1, "A", 0.5), (1, "B", _HALF_UP), (1, "C", 0.5)])
-    result = deferred_acceptance(candidates, _series({"A": 1, "B": 1, "C": 1}), _series({1: 0}))
+    result = _da(candidates, _series({"A": 1, "B": 1, "C": 1}), _series({1: 0}))
     assert result.to_dict("list") == {"seeker_id": [1], "post_id": ["B"], "choice_rank": [1]}
-    full = deferred_acceptance(candidates, _series({"A": 1, "B": 0, "C": 1}), _series({1: 0}))
+    full = _da(candidates, _series({"A": 1, "B": 0, "C": 1}), _series({1: 0}))
     assert full.to_dict("list") == {"seeker_id": [1], "post_id": ["A"], "choice_rank": [2]}
 
 
 def test_negative_zero_ties_with_zero() -> None:
     candidates = _candidates([(1, "B", 0.0), (1, "A", -0.0)])
-    result = deferred_acceptance(candidates, _series({"A": 1, "B": 1}), _series({1: 0}))
+    result = _da(candidates, _series({"A": 1, "B": 1}), _series({1: 0}))
     assert _pairs(result) == {1: "A"}
 
 
 def test_priority_ties_go_to_the_lower_seeker_id() -> None:
     candidates = _candidates([(20, "A", 1.0), (10, "A", 1.0)])
-    result = deferred_acceptance(candidates, _series({"A": 1}), _series({20: 0, 10: 0}))
+    result = _da(candidates, _series({"A": 1}), _series({20: 0, 10: 0}))
     assert _pairs(result) == {10: "A"}
 
 
 def test_choice_rank_counts_posts_without_places() -> None:
     # The best candidate has no places; the seeker gets the second one on their list.
     candidates = _candidates([(1, "A", 0.9), (1, "B", 0.1)])
-    result = deferred_acceptance(candidates, _series({"A": 0, "B": 2}), _series({1: 0}))
+    result = _da(candidates, _series({"A": 0, "B": 2}), _series({1: 0}))
     assert result.to_dict("list") == {"seeker_id": [1], "post_id": ["B"], "choice_rank": [2]}
 
 
@@ -266,7 +321,7 @@ def test_serial_dictatorship_skips_posts_of_a_city_whose_cap_is_used_up() -> Non
     candidates = _candidates(
         [(s, p, score) for s in ("s1", "s2", "s3") for p, score in (("A", 3), ("B", 2), ("C", 1))]
     )
-    result = serial_dictatorship(
+    result = _sd(
         candidates,
         _series({"A": 1, "B": 1, "C": 1}),
         _series({"s1": 0, "s2": 1, "s3": 2}),
@@ -279,7 +334,7 @@ def test_serial_dictatorship_skips_posts_of_a_city_whose_cap_is_used_up() -> Non
 def test_city_codes_match_by_text() -> None:
     # Posts read with integer city codes, caps with string ones: the cap still applies.
     candidates = _candidates([("s1", "A", 1.0), ("s2", "B", 1.0)])
-    result = serial_dictatorship(
+    result = _sd(
         candidates,
         _series({"A": 1, "B": 1}),
         _series({"s1": 0, "s2": 1}),
@@ -296,7 +351,7 @@ def test_a_later_higher_seeker_displaces_the_worst_holder_of_a_full_city() -> No
     candidates = _candidates(
         [("s0", "C", 1.0), ("s1", "A", 1.0), ("s2", "C", 1.0), ("s2", "B", 0.5), ("s3", "A", 1.0)]
     )
-    result = serial_dictatorship(
+    result = _sd(
         candidates,
         _series({"A": 2, "B": 1, "C": 1}),
         _series({"s0": 0, "s1": 1, "s2": 2, "s3": 3}),
@@ -317,9 +372,7 @@ def test_processing_order_changes_who_gets_in() -> None:
     # reserved_last: the open place goes to the best of all, m1; the reserved one to m2. n1 is out.
     def run(order: str) -> dict[Id, list[object]]:
         reserves = ReserveSpec(_RESERVE_GROUP, _series({"A": 1}), order)  # type: ignore[arg-type]
-        result = deferred_acceptance(
-            _RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves
-        )
+        result = _da(_RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves)
         return result[["seeker_id", "seat"]].to_dict("list")
 
     assert run("reserved_first") == {"seeker_id": ["m1", "n1"], "seat": ["reserved", "open"]}
@@ -332,9 +385,7 @@ def test_unfilled_reserved_places_revert_to_open(order: str) -> None:
     # remaining applicant, as an open place.
     group = _series({"m1": True, "n1": False, "m2": False, "n2": False})
     reserves = ReserveSpec(group, _series({"A": 2}), order)  # type: ignore[arg-type]
-    result = deferred_acceptance(
-        _RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves
-    )
+    result = _da(_RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves)
     assert result[["seeker_id", "seat"]].to_dict("list") == {
         "seeker_id": ["m1", "n1"],
         "seat": ["reserved", "open"],
@@ -350,7 +401,7 @@ def test_a_late_member_takes_back_a_reserved_place_from_a_full_post() -> None:
     )
     group = _series({"s0": False, "n1": False, "n2": False, "m1": True})
     reserves = ReserveSpec(group, _series({"A": 1, "B": 0}))
-    result = deferred_acceptance(
+    result = _da(
         candidates,
         _series({"A": 2, "B": 1}),
         _series({"s0": 0, "n1": 1, "n2": 2, "m1": 3}),
@@ -365,7 +416,7 @@ def test_a_late_member_takes_back_a_reserved_place_from_a_full_post() -> None:
 
 
 def test_no_candidates_places_no_one() -> None:
-    result = deferred_acceptance(_candidates([]), _series({"A": 1}), _series({"s1": 0}))
+    result = _da(_candidates([]), _series({"A": 1}), _series({"s1": 0}))
     assert list(result.columns) == ["seeker_id", "post_id", "choice_rank"]
     assert result.empty
 
@@ -373,15 +424,15 @@ def test_no_candidates_places_no_one() -> None:
 @pytest.mark.parametrize(
     ("candidates", "capacity", "rule"),
     [
-        (_candidates([("s1", "Z", 1.0)]), _series({"A": 1}), "post not in the capacity table"),
-        (_candidates([("s9", "A", 1.0)]), _series({"A": 1}), "seeker not in the priority"),
-        (_candidates([("s1", "A", float("nan"))]), _series({"A": 1}), "must be a number"),
-        (_candidates([("s1", "A", 1.0)]), _series({"A": -1}), "must be an integer >= 0"),
-        (_candidates([("s1", "A", 1.0)]), _series({"A": 1.5}), "must be an integer >= 0"),
+        (_candidates([("s1", "Z", 1.0)]), _series({"A": 1}), "unknown post (not in posts)"),
+        (_candidates([("s9", "A", 1.0)]), _series({"A": 1}), "unknown seeker (not in seekers)"),
+        (_candidates([("s1", "A", float("nan"))]), _series({"A": 1}), "not a finite number"),
+        (_candidates([("s1", "A", 1.0)]), _series({"A": -1}), "must be at least 0"),
+        (_candidates([("s1", "A", 1.0)]), _series({"A": 1.5}), "not a whole number"),
         (
             _candidates([("s1", "A", 1.0), ("s1", "A", 0.5)]),
             _series({"A": 1}),
-            "the same seeker and post appear twice",
+            "duplicate (seeker_id, post_id) pair",
         ),
     ],
 )
@@ -389,32 +440,28 @@ def test_bad_input_is_a_validation_error(
     candidates: pd.DataFrame, capacity: pd.Series, rule: str
 ) -> None:
     with pytest.raises(DataValidationError) as caught:
-        deferred_acceptance(candidates, capacity, _series({"s1": 0}))
+        _da(candidates, capacity, _series({"s1": 0}))
     assert any(problem.rule == rule for problem in caught.value.problems)
 
 
 def test_duplicate_pair_is_reported_on_its_row() -> None:
     candidates = _candidates([("s1", "A", 1.0), ("s1", "B", 1.0), ("s1", "A", 0.5)])
     with pytest.raises(DataValidationError) as caught:
-        serial_dictatorship(candidates, _series({"A": 1, "B": 1}), _series({"s1": 0}))
+        _sd(candidates, _series({"A": 1, "B": 1}), _series({"s1": 0}))
     assert [problem.row for problem in caught.value.problems] == [4]
 
 
 def test_reserve_larger_than_capacity_is_rejected() -> None:
     reserves = ReserveSpec(_RESERVE_GROUP, _series({"A": 3}))
     with pytest.raises(DataValidationError):
-        deferred_acceptance(
-            _RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves
-        )
+        _da(_RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves)
 
 
 def test_missing_group_membership_is_rejected_not_counted_as_member() -> None:
     group = pd.Series([True, None, False, False], index=["m1", "n1", "m2", "n2"], dtype=object)
     reserves = ReserveSpec(group, _series({"A": 1}))
     with pytest.raises(DataValidationError) as caught:
-        deferred_acceptance(
-            _RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves
-        )
+        _da(_RESERVE_CANDIDATES, _series({"A": 2}), _RESERVE_PRIORITY, reserves=reserves)
     assert [(p.row, p.column) for p in caught.value.problems] == [(3, "group")]
 
 
@@ -433,7 +480,7 @@ _SETTINGS = settings(max_examples=150, deadline=None)
 def test_da_is_stable_and_equals_the_matching_package(instance: Instance) -> None:
     from matching.games import HospitalResident
 
-    result = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    result = _da(instance.candidates, instance.capacity, instance.priority)
     _assert_well_formed(instance, result)
     placed = _pairs(result)
 
@@ -477,9 +524,7 @@ def test_da_with_reserves_is_stable_for_the_choice_functions(
     instance: Instance, order: str
 ) -> None:
     reserves = ReserveSpec(instance.group, instance.reserved, order)  # type: ignore[arg-type]
-    result = deferred_acceptance(
-        instance.candidates, instance.capacity, instance.priority, reserves=reserves
-    )
+    result = _da(instance.candidates, instance.capacity, instance.priority, reserves=reserves)
     _assert_well_formed(instance, result)
     placed = _pairs(result)
     seat = dict(zip(result["seeker_id"], result["seat"], strict=True))
@@ -518,13 +563,11 @@ def test_da_with_reserves_is_stable_for_the_choice_functions(
 @_SETTINGS
 @given(instances())
 def test_reserves_that_reserve_nothing_change_nothing(instance: Instance) -> None:
-    plain = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    plain = _da(instance.candidates, instance.capacity, instance.priority)
     no_members = ReserveSpec(instance.group & False, instance.reserved)
     nothing_reserved = ReserveSpec(instance.group, instance.reserved * 0, "reserved_last")
     for reserves in (no_members, nothing_reserved):
-        result = deferred_acceptance(
-            instance.candidates, instance.capacity, instance.priority, reserves=reserves
-        )
+        result = _da(instance.candidates, instance.capacity, instance.priority, reserves=reserves)
         assert (result["seat"] == "open").all()
         pd.testing.assert_frame_equal(result.drop(columns="seat"), plain)
 
@@ -532,18 +575,18 @@ def test_reserves_that_reserve_nothing_change_nothing(instance: Instance) -> Non
 @_SETTINGS
 @given(instances())
 def test_serial_dictatorship_equals_a_direct_loop(instance: Instance) -> None:
-    result = serial_dictatorship(instance.candidates, instance.capacity, instance.priority)
+    result = _sd(instance.candidates, instance.capacity, instance.priority)
     _assert_well_formed(instance, result)
     assert _pairs(result) == _reference_sd(instance, with_caps=False)
     # With one common priority, the stable matching is the serial-dictatorship outcome.
-    stable = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    stable = _da(instance.candidates, instance.capacity, instance.priority)
     pd.testing.assert_frame_equal(result, stable)
 
 
 @_SETTINGS
 @given(instances())
 def test_serial_dictatorship_with_city_caps_equals_a_direct_loop(instance: Instance) -> None:
-    result = serial_dictatorship(
+    result = _sd(
         instance.candidates,
         instance.capacity,
         instance.priority,
@@ -561,9 +604,9 @@ def test_serial_dictatorship_with_city_caps_equals_a_direct_loop(instance: Insta
 @given(instances())
 def test_long_list_fallback_sort_gives_the_same_result(instance: Instance) -> None:
     # Lists far longer than the rest are sorted globally instead of in a padded matrix.
-    padded = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+    padded = _da(instance.candidates, instance.capacity, instance.priority)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mechanisms, "_MAX_PADDING_FACTOR", 0)
         patch.setattr(mechanisms, "_PADDING_ALLOWANCE", -1)
-        global_sort = deferred_acceptance(instance.candidates, instance.capacity, instance.priority)
+        global_sort = _da(instance.candidates, instance.capacity, instance.priority)
     pd.testing.assert_frame_equal(global_sort, padded)

@@ -255,19 +255,19 @@ def _by_groups_of_tiers(instance: Instance, limit: int) -> tuple[Allocation, boo
     check form several groups. Also says whether the network path ran (not CP-SAT)."""
     from unittest import mock
 
-    from matcher.allocation import flow
+    from matcher.allocation import lexicographic
 
-    real_groups, real_bonuses = flow._count_groups, flow._tier_bonuses
+    real_groups, real_bonuses = lexicographic._count_groups, lexicographic._tier_bonuses
 
     def no_value_bonuses(*args: Any, **kwargs: Any) -> dict[int, int] | None:
         # Bonuses that would also dominate the value never fit; count-only ones are computed.
         return None if kwargs.get("with_value", True) else real_bonuses(*args, **kwargs)
 
     with (
-        mock.patch.object(flow, "_cycle_dominating_weights", return_value=None),
-        mock.patch.object(flow, "_tier_bonuses", side_effect=no_value_bonuses),
+        mock.patch.object(lexicographic, "_cycle_dominating_weights", return_value=None),
+        mock.patch.object(lexicographic, "_tier_bonuses", side_effect=no_value_bonuses),
         mock.patch.object(
-            flow, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=limit)
+            lexicographic, "_count_groups", side_effect=lambda p, s: real_groups(p, s, limit=limit)
         ) as grouping,
     ):
         result = allocate(
