@@ -23,19 +23,21 @@ import pandas as pd
 
 from matcher.errors import DataValidationError, MatcherError, Problem
 
-# Column names, held in one place; every allocation module imports them from here.
-SEEKER_ID = "seeker_id"
-POST_ID = "post_id"
-SCORE = "score"
-TIER = "tier"
-LOTTERY = "lottery"
-FAMILY_ID = "family_id"
-ZERO_EMPLOYMENT = "zero_employment"
-CAPACITY = "capacity"
-CITY = "city"
-CAP = "cap"
-FLOOR = "floor"
-GROUP = "group"
+# Column names live in matcher.schemas.columns; the allocation modules import them from here.
+from matcher.schemas.columns import (
+    CAP,
+    CAPACITY,
+    CITY,
+    FAMILY_ID,
+    FLOOR,
+    GROUP,
+    LOTTERY,
+    POST_ID,
+    SCORE,
+    SEEKER_ID,
+    TIER,
+    ZERO_EMPLOYMENT,
+)
 
 #: Scores are scaled by this factor to integers: 6 decimals are represented exactly.
 SCORE_SCALE = 10**6

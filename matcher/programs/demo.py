@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher.allocation.result import Mechanism
 from matcher.generator import generate_province
 from matcher.generator.output import write_province
 from matcher.io.atomic import write_table
@@ -34,7 +35,7 @@ PROGRAMS_EVALUATED: tuple[str, ...] = ("welfare", "grassroots", "internship", "t
 # The zero-employment family guarantee (三十九) is applied to welfare posts, the programme for
 # the hard-to-employ; grassroots posts follow their tiers (poor-family graduates first).
 PROGRAMS_ALLOCATED: dict[str, bool] = {"welfare": True, "grassroots": False}
-DEMO_MECHANISM = "lexicographic"
+DEMO_MECHANISM: Mechanism = "lexicographic"
 
 
 @dataclass

@@ -103,8 +103,8 @@ class Candidates:
         self, seeker_ids: npt.ArrayLike, post_ids: npt.ArrayLike
     ) -> npt.NDArray[np.int64]:
         """Row of each (seeker id, post id) in :attr:`pairs`; -1 where it is not a candidate."""
-        seeker_row = pd.Index(self.seekers.seeker_id).get_indexer(np.asarray(seeker_ids))
-        post_row = pd.Index(self.posts.post_id).get_indexer(np.asarray(post_ids))
+        seeker_row = pd.Index(self.seekers.seeker_id).get_indexer(pd.Index(np.asarray(seeker_ids)))
+        post_row = pd.Index(self.posts.post_id).get_indexer(pd.Index(np.asarray(post_ids)))
         n_posts = max(len(self.posts.post_id), 1)
         pair_key = self.pairs["seeker"].to_numpy(np.int64) * n_posts + self.pairs["post"].to_numpy(
             np.int64
