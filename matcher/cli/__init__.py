@@ -1,6 +1,13 @@
 """The ``matcher`` command line. Each module in ``_COMMAND_MODULES`` adds its commands to ``app``
 through a ``register(app)`` function; this file only wires them up and turns domain errors into
-messages and exit codes."""
+messages and exit codes.
+
+The command modules import the library inside each command, not at module top: that is
+measured, not habit. ``import matcher.cli`` costs 0.25 s of CPU; importing the stages the
+commands call (programs, runs, reports, storage, the API: pandas, scikit-learn, OR-Tools,
+SQLAlchemy, matplotlib) costs 6.4 s, which every ``matcher --help`` and every mistyped option
+would pay. Library modules import at top.
+"""
 
 from __future__ import annotations
 
