@@ -10,6 +10,7 @@ import io
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ _WORD = re.compile(r"[^\W\d_]", re.UNICODE)
 def read_csv_utf8(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV that must be UTF-8; a decoding error names the row of the first bad byte."""
     try:
-        data = open(path, "rb").read()  # noqa: SIM115 - read whole, to locate a bad byte
+        data = Path(path).read_bytes()  # whole, to locate a bad byte by its row
     except OSError as error:
         raise DataValidationError(
             [Problem(str(path), None, None, None, f"cannot read file: {error}")]
