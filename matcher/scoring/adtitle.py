@@ -194,11 +194,35 @@ def _vocabulary_text() -> str:
     return "\n".join(normalize_title(t) for t in texts if t)
 
 
+_PLACE_UNITS = ("省", "市", "区", "县", "镇")
+
+
 @cache
-def _place_pattern() -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(word) for word in _place_words())
-    # A place, optionally with its unit ("菏泽", "抚州市", "南谯区"), repeated ("滁州市南谯区").
-    return re.compile(f"^(?:(?:{alternatives})(?:省|市|区|县|镇)?(?![场政]))+")
+def _place_set() -> tuple[frozenset[str], int]:
+    places = frozenset(_place_words())
+    return places, max((len(p) for p in places), default=0)
+
+
+def _strip_places(segment: str) -> str:
+    """Remove places at the start of a segment ("菏泽", "抚州市", "滁州市南谯区"): the longest
+    place name (with its unit) first, repeatedly, never the 市 of 市场 or 市政."""
+    places, longest = _place_set()
+    value = segment
+    while True:
+        for size in range(min(longest, len(value)), 1, -1):
+            if value[:size] in places:
+                end = size
+                if value[end : end + 1] in _PLACE_UNITS and value[end + 1 : end + 2] not in (
+                    "场",
+                    "政",
+                ):
+                    end += 1
+                if value[end : end + 1] in ("场", "政"):
+                    continue
+                value = value[end:]
+                break
+        else:
+            return value
 
 
 @cache
@@ -290,8 +314,8 @@ def _trim_wrapper(segment: str) -> str:
     value = segment.strip()
     for _ in range(4):
         before = value
-        for pattern in (leading, trailing, _place_pattern()):
-            trimmed = pattern.sub("", value).strip()
+        for trim in (leading.sub, trailing.sub, None):
+            trimmed = (_strip_places(value) if trim is None else trim("", value)).strip()
             if trimmed != value and len(trimmed) >= _MIN_KEEP:
                 value = trimmed
             elif trimmed != value:

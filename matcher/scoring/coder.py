@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,33 @@ def occupation_rows(vocabulary: pd.DataFrame) -> np.ndarray:
         if row != column:
             has_child[column] = True
     return np.flatnonzero(~has_child)
+
+
+@lru_cache(maxsize=8)
+def _back_off_cached(codes: tuple[str, ...]) -> tuple[np.ndarray, list[str], sparse.csr_matrix]:
+    group_codes: list[str] = []
+    index: dict[str, int] = {}
+    group_of_row = np.full(len(codes), -1, dtype=np.int64)
+    for row, code in enumerate(codes):
+        for level in BACK_OFF_LEVELS:
+            group = group_of(code, level)
+            if group is not None:
+                group_of_row[row] = index.setdefault(group, len(group_codes))
+                if group_of_row[row] == len(group_codes):
+                    group_codes.append(group)
+                break
+    # related[g, j] = 1 when code j lies under group g or g lies under code j (a coarse label).
+    below = ancestor_matrix(list(codes), group_codes).T
+    above = ancestor_matrix(group_codes, list(codes))
+    related = (below + above).tocsr()
+    related.data = np.minimum(related.data, 1.0)
+    return group_of_row, group_codes, related
+
+
+def _back_off_tables(codes: list[str]) -> tuple[np.ndarray, list[str], sparse.csr_matrix]:
+    """Each code row's back-off group (index, -1 if none), the group codes, and the matrix of
+    codes related to each group (under it, or above it as a coarse label)."""
+    return _back_off_cached(tuple(codes))
 
 
 def _softmax(values: np.ndarray, temperature: float) -> np.ndarray:
@@ -376,28 +404,18 @@ class TitleCoder(BaseEstimator):
         group_scores[present] = u_group_scores[index[present]]
         return codes, scores, groups, group_scores, cleaned
 
-    def _back_off(self, labels: np.ndarray, best_rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def _back_off(self, labels: np.ndarray, best_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per title, the best occupation's minor group (else middle group) and its raw mass:
         the probability that the title's occupation lies in that group."""
-        groups: list[str] = []
+        group_of_row, group_codes, related = _back_off_tables(self.codes_)
+        groups = group_of_row[best_rows]
         masses = np.zeros(len(best_rows))
-        stems = self.codes_
-        for i, row in enumerate(best_rows.tolist()):
-            chosen = ""
-            for level in BACK_OFF_LEVELS:
-                candidate = group_of(stems[row], level)
-                if candidate is not None:
-                    chosen = candidate
-                    break
-            groups.append(chosen)
-            if chosen:
-                related = [
-                    j
-                    for j in np.flatnonzero(labels[i] > 1e-4).tolist()
-                    if lies_under(stems[j], chosen) or lies_under(chosen, stems[j])
-                ]
-                masses[i] = float(labels[i, related].sum()) if related else 0.0
-        return groups, masses
+        has = groups >= 0
+        if has.any() and related.shape[0]:
+            mass = np.asarray(related @ labels.T).T  # (titles, groups)
+            masses[has] = mass[np.flatnonzero(has), groups[has]]
+        names = np.asarray([*group_codes, ""], dtype=object)
+        return names[np.where(has, groups, len(group_codes))], masses
 
     def code(self, titles: Sequence[object], *, top: int = 1) -> CodedTitles:
         """Code titles: the ``top`` best occupations with calibrated scores, plus back-off.
