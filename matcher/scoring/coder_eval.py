@@ -40,8 +40,9 @@ class CoderEvaluation:
     Attributes
     ----------
     top1 : dict
-        Top-1 accuracy at full coverage per method (``coder``, ``tfidf_baseline``,
-        ``svm_peer``).
+        Top-1 accuracy at full coverage per method (``coder``, and with peers
+        ``tfidf_baseline``, ``svm_peer`` and ``coder_unsupervised``, the coder's lexical part
+        alone, as without labelled titles).
     seconds : dict
         Fit + predict time per method over all folds.
     curve : DataFrame
@@ -165,6 +166,12 @@ def evaluate_coder(
         start = time.perf_counter()
         baseline = tfidf_baseline(vocabulary)
         seconds["tfidf_baseline"] += time.perf_counter() - start
+        # The coder without labelled titles (its lexical part): it never sees a label, so one
+        # pass over every title is already out of sample.
+        start = time.perf_counter()
+        unsupervised = TitleCoder(calibration_folds=0).fit([], [], vocabulary=vocabulary)
+        predicted["coder_unsupervised"] = [str(c) for c in unsupervised.code(titles).codes[:, 0]]
+        seconds["coder_unsupervised"] = time.perf_counter() - start
     for fold, (train, test) in enumerate(splitter.split(np.arange(n)), start=1):
         train_titles = [titles[i] for i in train]
         train_codes = [codes[i] for i in train]

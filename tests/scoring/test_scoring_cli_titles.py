@@ -164,7 +164,7 @@ def test_evaluate_cross_validates_the_coder_beside_both_peers(
     args = ["titles", "evaluate", "--labelled", str(labelled), "--vocabulary", str(vocabulary)]
     assert _run([*args, "--folds", "2", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert set(figures["top1"]) == {"coder", "tfidf_baseline", "svm_peer"}
+    assert set(figures["top1"]) == {"coder", "tfidf_baseline", "svm_peer", "coder_unsupervised"}
     assert figures["titles"] == 40 and len(figures["thresholds"]) == 2
     assert all(0 <= value <= 1 for value in figures["top1"].values())
     assert figures["curve"][-1]["coverage"] == 1.0

@@ -145,3 +145,21 @@ def test_another_vocabulary_is_served_by_code() -> None:
     assert "4-01-02-02" not in result.codes[:, 0].tolist()
     assert result.codes[1, 0] == "4-07-02-01"
     assert swapped.name_of("4-07-02-01") == "保安员（其他来源）"
+
+
+def test_unsupervised_fallback_is_at_least_the_tfidf_baseline_on_real_titles() -> None:
+    from matcher.scoring.coder_eval import tfidf_baseline
+    from matcher.scoring.coder_persist import shipped_labelled_titles, shipped_vocabulary
+
+    labelled = shipped_labelled_titles()
+    vocabulary = shipped_vocabulary()
+    titles, labels = labelled["title"].tolist(), labelled["code"].tolist()
+    lexical = TitleCoder().fit([], [], vocabulary=vocabulary).code(titles).codes[:, 0]
+    baseline = tfidf_baseline(vocabulary)(titles)
+
+    def top1(codes: list[str]) -> float:
+        return float(
+            np.mean([lies_under(c, label) for c, label in zip(codes, labels, strict=True)])
+        )
+
+    assert top1(list(lexical)) >= top1(baseline)
