@@ -33,13 +33,17 @@ class ProgramChoice(StrEnum):
     training = "training"
 
 
+titles_app = typer.Typer(
+    help="Code free-text job titles to CSCO 2022 occupations; `evaluate` measures the coder.",
+    invoke_without_command=True,
+    add_completion=False,
+)
+
+
 def _read_titles(path: Path) -> list[str]:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise DataValidationError(
-            [Problem(str(path), None, None, None, f"cannot read CSV: {error}")]
-        ) from error
+    from matcher.scoring.title_input import read_csv_utf8
+
+    frame = read_csv_utf8(path)
     if "title" not in frame.columns:
         raise DataValidationError(
             [Problem(str(path), None, "title", None, "required column is missing")]
@@ -47,38 +51,237 @@ def _read_titles(path: Path) -> list[str]:
     return frame["title"].tolist()
 
 
+def _print_problems(problems: list[Problem], what: str, limit: int = 20) -> None:
+    if not problems:
+        return
+    console.print(f"{len(problems)} {what}:", highlight=False)
+    for problem in problems[:limit]:
+        console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > limit:
+        console.print(f"  … and {len(problems) - limit} more", highlight=False)
+
+
+def _load_coder(
+    vocabulary: Path | None, labelled: Path | None, model: Path | None
+) -> tuple[Any, pd.DataFrame]:
+    """The coder to use and its vocabulary: the shipped one, refitted with extra labelled titles
+    when given, answering another vocabulary's codes when given."""
+    from matcher.scoring.coder import TitleCoder
+    from matcher.scoring.coder_persist import (
+        DEFAULT_CODER_PATH,
+        load_coder,
+        read_labelled,
+        shipped_labelled_titles,
+        shipped_vocabulary,
+    )
+    from matcher.scoring.vocabulary import Vocabulary
+
+    if vocabulary is not None:
+        index = Vocabulary.from_csv(vocabulary)
+        _print_problems(index.warnings, f"warning(s) in {vocabulary}")
+        table = index.frame
+    else:
+        table = shipped_vocabulary()
+    if labelled is not None:
+        extra = read_labelled(labelled)
+        shipped = shipped_labelled_titles()
+        console.print(
+            f"fitting the coder on {len(shipped):,} shipped and {len(extra):,} given labelled "
+            "titles …",
+            highlight=False,
+        )
+        coder = TitleCoder().fit(
+            [*shipped["title"], *extra["title"]],
+            [*shipped["code"], *extra["code"]],
+            vocabulary=table,
+        )
+        return coder, table
+    coder = load_coder(model or DEFAULT_CODER_PATH)
+    if vocabulary is not None:
+        coder = coder.with_vocabulary(table)
+    return coder, table
+
+
+@titles_app.callback()
 def titles(
+    ctx: typer.Context,
+    titles_file: Annotated[
+        Path | None, typer.Option("--titles", help="CSV with a 'title' column.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output CSV.")] = None,
     vocabulary: Annotated[
-        Path, typer.Option("--vocabulary", help="CSV with code, name, aliases (|-separated).")
-    ],
-    titles_file: Annotated[Path, typer.Option("--titles", help="CSV with a 'title' column.")],
-    out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+        Path | None,
+        typer.Option(
+            "--vocabulary",
+            help="CSV with code, name, aliases (|-separated) [, level]; default: the shipped "
+            "CSCO 2022 vocabulary.",
+        ),
+    ] = None,
     top: Annotated[
         int | None,
         typer.Option("--top", min=1, help="Return the K best codes per title, with a rank."),
     ] = None,
     min_score: Annotated[
-        float,
-        typer.Option("--min-score", min=0, max=100, help="Below this a title stays free text."),
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            "--min-score",
+            min=0,
+            max=1,
+            help="Calibrated probability below which a title stays free text (default: the "
+            "model's threshold, chosen for precision >= 0.85).",
+        ),
+    ] = None,
+    review: Annotated[
+        Path | None,
+        typer.Option("--review", help="Write the titles left as free text here, to be coded."),
+    ] = None,
+    labelled: Annotated[
+        Path | None,
+        typer.Option(
+            "--labelled",
+            help="Extra labelled titles (title, code; e.g. a filled review file): the coder is "
+            "refitted with them.",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Coder file (default: the shipped model).")
+    ] = None,
 ) -> None:
-    """Map free-text job titles to occupation codes.
+    """Code free-text job titles (real recruitment-ad titles) to CSCO 2022 occupations.
 
-    Writes, for each input title in input order: title, code, name, score (0-100) and, with
-    --top, rank. Titles with no code scoring at least --min-score keep an empty code.
+    Writes, for each input title in input order: title, code, name, score (calibrated
+    probability that the code is right) [, rank with --top], group_code, group_name,
+    group_score. Below the threshold a title keeps an empty code; when its minor or middle
+    group is probable enough, that group is given as the back-off answer.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if titles_file is None or out is None:
+        raise MatcherError("`matcher titles` needs --titles T.csv and --out O.csv")
     from matcher.io.atomic import write_table
+    from matcher.scoring.coder_output import coded_table, review_table
+    from matcher.scoring.title_input import title_problems
+
+    raw = _read_titles(titles_file)
+    coder, _ = _load_coder(vocabulary, labelled, model)
+    threshold = coder.threshold_ if min_score is None else min_score
+    result = coder.code(raw, top=top or 1)
+    table = coded_table(coder, raw, result, threshold=threshold, top=top)
+    write_table(table, out)
+    _print_problems(title_problems(raw, str(titles_file)), "title(s) that cannot be coded well")
+    coded = int((result.scores[:, 0] >= threshold).sum())
+    backed = int((result.group_codes != "").sum())
+    message = (
+        f"{len(raw)} titles: {coded} coded at score >= {threshold:.2f}, {len(raw) - coded} "
+        f"left as free text ({backed} of them with a back-off group) → {out}"
+    )
+    if review is not None:
+        below = review_table(coder, raw, result, threshold=threshold)
+        write_table(below, review)
+        message += (
+            f"; {len(below)} to review → {review} (fill in 'code', feed back with --labelled)"
+        )
+    console.print(message, highlight=False)
+
+
+@titles_app.command("evaluate")
+def titles_evaluate(
+    labelled: Annotated[
+        Path, typer.Option("--labelled", help="CSV with title, code (coarse codes allowed).")
+    ],
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option("--vocabulary", help="Vocabulary CSV (default: the shipped CSCO 2022)."),
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds.")] = 5,
+    peers: Annotated[
+        bool, typer.Option("--peers/--no-peers", help="Also run the TF-IDF and SVM peers.")
+    ] = True,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Cross-validate the coder on labelled titles beside the TF-IDF baseline and the SVM peer.
+
+    Every title is scored by models fitted on the other folds only; the coder's calibration and
+    threshold come from a cross-validation inside the training folds. A code is right when it
+    lies under the labelled code.
+    """
+    from matcher.scoring.coder_eval import evaluate_coder
+    from matcher.scoring.coder_persist import read_labelled, shipped_vocabulary
     from matcher.scoring.vocabulary import Vocabulary
 
-    index = Vocabulary.from_csv(vocabulary)
-    mapping, summary = index.match(_read_titles(titles_file), top=top or 1, min_score=min_score)
-    if top is None:
-        mapping = mapping.drop(columns="rank")
-    write_table(mapping, out)
-    scripts = ", ".join(f"{name} {count}" for name, count in sorted(summary.by_script.items()))
-    console.print(
-        f"{summary.titles} titles: {summary.mapped} mapped, {summary.unknown} left as free text "
-        f"({scripts}; {summary.truncated} truncated) → {out}",
+    if vocabulary is not None:
+        index = Vocabulary.from_csv(vocabulary)
+        _print_problems(index.warnings, f"warning(s) in {vocabulary}")
+        table = index.frame
+    else:
+        table = shipped_vocabulary()
+    frame = read_labelled(labelled)
+    evaluation = evaluate_coder(
+        frame["title"].tolist(),
+        frame["code"].tolist(),
+        table,
+        folds=folds,
+        peers=peers,
+        random_state=seed,
+        progress=lambda message: console.print(message, highlight=False),
+    )
+    if as_json:
+        typer.echo(json.dumps(_evaluation_json(evaluation), ensure_ascii=False))
+        return
+    _print_evaluation(evaluation)
+
+
+def _evaluation_json(evaluation: Any) -> dict[str, Any]:
+    return {
+        "titles": evaluation.titles,
+        "folds": evaluation.folds,
+        "top1": {k: round(v, 4) for k, v in evaluation.top1.items()},
+        "seconds": {k: round(v, 1) for k, v in evaluation.seconds.items()},
+        "threshold_precision": round(evaluation.threshold_precision, 4),
+        "threshold_coverage": round(evaluation.threshold_coverage, 4),
+        "thresholds": [round(t, 4) for t in evaluation.thresholds],
+        "curve": evaluation.curve.round(4).to_dict(orient="records"),
+        "back_off": evaluation.back_off,
+    }
+
+
+def _print_evaluation(evaluation: Any) -> None:
+    coder = evaluation.top1["coder"]
+    table = Table(
+        title=f"Top-1 at full coverage, {evaluation.folds}-fold CV on {evaluation.titles:,} titles"
+    )
+    for column in ("method", "top-1", "coder / method", "seconds (all folds)"):
+        table.add_column(column, justify="right" if column != "method" else "left")
+    for method, value in evaluation.top1.items():
+        ratio = "" if method == "coder" or value == 0 else f"{coder / value:.2f}×"
+        table.add_row(method, f"{value:.3f}", ratio, f"{evaluation.seconds[method]:.1f}")
+    out_console.print(table)
+    curve = Table(title="Coder: precision–coverage (most confident titles first)")
+    for column in ("coverage", "score ≥", "precision"):
+        curve.add_column(column, justify="right")
+    for _, row in evaluation.curve.iterrows():
+        curve.add_row(
+            f"{row['coverage']:.0%}", f"{row['threshold']:.3f}", f"{row['precision']:.3f}"
+        )
+    out_console.print(curve)
+    reliability = Table(title="Coder: reliability of the calibrated score (out-of-fold)")
+    for column in ("score", "titles", "mean score", "precision"):
+        reliability.add_column(column, justify="right")
+    for _, row in evaluation.reliability.iterrows():
+        reliability.add_row(
+            str(row["bin"]),
+            str(row["titles"]),
+            "" if pd.isna(row["mean_score"]) else f"{row['mean_score']:.3f}",
+            "" if pd.isna(row["precision"]) else f"{row['precision']:.3f}",
+        )
+    out_console.print(reliability)
+    thresholds = ", ".join(f"{t:.3f}" for t in evaluation.thresholds)
+    out_console.print(
+        f"At the default threshold (chosen inside each training fold: {thresholds}): precision "
+        f"{evaluation.threshold_precision:.3f}, coverage {evaluation.threshold_coverage:.3f}. "
+        f"Back-off groups for {evaluation.back_off['titles']} titles below the threshold "
+        f"(label and group on one branch: {evaluation.back_off['consistent']:.3f}).",
         highlight=False,
     )
 
@@ -242,6 +445,6 @@ def _print_metrics(metrics: dict[str, dict[str, Any]], caption: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the scoring commands to the ``matcher`` app."""
-    app.command("titles")(titles)
+    app.add_typer(titles_app, name="titles")
     app.command("candidates")(candidates)
     app.add_typer(ranker_app, name="ranker")

@@ -197,7 +197,7 @@ _HAS_LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
 Script = Literal["empty", "chinese", "latin", "mixed", "other"]
 
 
-def normalize_title(text: object) -> str:
+def normalize_title(text: object, *, trim_decorations: bool = True) -> str:
     """Return the comparable form of a job title.
 
     Steps, in order: NFKC (full-width → half-width), lower case, variant and traditional
@@ -211,6 +211,10 @@ def normalize_title(text: object) -> str:
     ----------
     text : object
         The title; ``None``, ``NaN`` and non-strings give ``""``.
+    trim_decorations : bool
+        Remove advertising words and head-counts at either end. ``False`` leaves them for a
+        caller that decides itself (:func:`matcher.scoring.adtitle.clean_title` keeps
+        ``招聘专员`` whole).
 
     Returns
     -------
@@ -226,11 +230,11 @@ def normalize_title(text: object) -> str:
     """
     if not isinstance(text, str):
         return ""
-    return _normalize_text(text)
+    return _normalize_text(text, trim_decorations)
 
 
 @lru_cache(maxsize=1 << 18)
-def _normalize_text(text: str) -> str:
+def _normalize_text(text: str, trim_decorations: bool = True) -> str:
     # Titles repeat a lot (the same alias typed by thousands of seekers): cache the work.
     # Cap before the regular expressions run so a pasted essay costs the same as a title.
     value = unicodedata.normalize("NFKC", text[: MAX_TITLE_CHARS * 4]).lower().translate(_VARIANTS)
@@ -252,7 +256,7 @@ def _normalize_text(text: str) -> str:
     value = _SEPARATOR_BETWEEN_CJK.sub(_PLACEHOLDER, value)
     value = _OTHER_SEPARATORS.sub(" ", value).strip()
     value = " ".join(value.split()).replace(_PLACEHOLDER, _ALTERNATIVES)
-    for pattern in (_LEADING, _TRAILING, _COUNT_SUFFIX):
+    for pattern in (_LEADING, _TRAILING, _COUNT_SUFFIX) if trim_decorations else ():
         trimmed = pattern.sub("", value).strip()
         if trimmed:  # never trim a title down to nothing ("招聘" alone stays "招聘")
             value = trimmed

@@ -48,8 +48,10 @@ class Vocabulary:
     Parameters
     ----------
     frame : DataFrame
-        Columns ``code``, ``name`` and ``aliases`` (``|``-separated, may be empty). Other
-        columns are ignored. Codes must be unique and non-empty.
+        Columns ``code``, ``name`` and ``aliases`` (``|``-separated, may be empty), optionally
+        ``level``; other columns are ignored. Codes must be non-empty; a code repeated in an
+        identical row is kept once and reported in ``warnings``, a code repeated with another
+        name or aliases is an error naming both rows.
     source : str
         Name used in error messages (usually the file path).
     """
@@ -62,16 +64,53 @@ class Vocabulary:
         ]
         if problems:
             raise DataValidationError(problems)
-        table = frame.loc[:, list(VOCABULARY_COLUMNS)].astype("string").fillna("")
-        codes = table["code"].str.strip()
+        columns = [*VOCABULARY_COLUMNS, *(["level"] if "level" in frame.columns else [])]
+        table = frame.loc[:, columns].astype("string").fillna("")
+        table = table.apply(lambda column: column.str.strip())
+        codes = table["code"]
         for position in np.flatnonzero((codes == "").to_numpy()):
             problems.append(Problem(source, int(position) + 2, "code", "", "code is required"))
-        for position in np.flatnonzero(codes.duplicated().to_numpy()):
-            problems.append(
-                Problem(source, int(position) + 2, "code", str(codes.iloc[position]), "duplicate")
-            )
+        # The same code twice: identical rows are a harmless copy (kept once, with a warning);
+        # different names or aliases under one code are a contradiction (an error).
+        self.warnings: list[Problem] = []
+        first_row: dict[str, int] = {}
+        keep = np.ones(len(table), dtype=bool)
+        records = table.to_numpy(dtype=object)
+        for row_index, code in enumerate(codes.tolist()):
+            if not code:
+                continue
+            if code not in first_row:
+                first_row[code] = row_index
+                continue
+            keep[row_index] = False
+            first = first_row[code]
+            if list(records[first]) == list(records[row_index]):
+                self.warnings.append(
+                    Problem(
+                        source,
+                        row_index + 2,
+                        "code",
+                        code,
+                        f"duplicate of row {first + 2} (identical): kept once",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        source,
+                        row_index + 2,
+                        "code",
+                        code,
+                        f"same code as row {first + 2} with a different name or aliases "
+                        f"({records[first][1]!r} vs {records[row_index][1]!r})",
+                    )
+                )
         if problems:
             raise DataValidationError(problems)
+        table = table[keep].reset_index(drop=True)
+        codes = table["code"]
+        #: The validated table (duplicates dropped): ``code``, ``name``, ``aliases`` (, ``level``).
+        self.frame = pd.DataFrame({c: table[c].astype(str) for c in columns})
         self.source = source
         self.codes: list[str] = codes.tolist()
         self.names: list[str] = table["name"].str.strip().tolist()
@@ -100,13 +139,9 @@ class Vocabulary:
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str]) -> Vocabulary:
         """Read a vocabulary CSV (UTF-8, columns ``code``, ``name``, ``aliases``)."""
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-            raise DataValidationError(
-                [Problem(str(path), None, None, None, f"cannot read CSV: {error}")]
-            ) from error
-        return cls(frame, source=str(path))
+        from matcher.scoring.title_input import read_csv_utf8
+
+        return cls(read_csv_utf8(path), source=str(path))
 
     @classmethod
     def occupations(cls, *, detailed_only: bool = True) -> Vocabulary:

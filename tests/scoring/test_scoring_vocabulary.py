@@ -60,7 +60,19 @@ def test_missing_column_and_duplicate_code_are_reported() -> None:
     assert info.value.problems[0].column == "aliases"
     with pytest.raises(DataValidationError) as info:
         Vocabulary(pd.DataFrame({"code": ["1", "1"], "name": ["x", "y"], "aliases": ["", ""]}))
-    assert info.value.problems[0].rule == "duplicate"
+    problem = info.value.problems[0]
+    assert problem.row == 3 and "row 2" in problem.rule and "'x' vs 'y'" in problem.rule
+
+
+def test_identical_duplicate_rows_are_kept_once_with_a_warning_naming_the_rows() -> None:
+    frame = pd.DataFrame(
+        {"code": ["1", "2", "1"], "name": ["x", "y", "x"], "aliases": ["a", "", "a"]}
+    )
+    vocabulary = Vocabulary(frame, source="v.csv")
+    assert vocabulary.codes == ["1", "2"]
+    assert len(vocabulary.frame) == 2
+    [warning] = vocabulary.warnings
+    assert warning.row == 4 and "row 2" in warning.rule
 
 
 def test_shipped_occupations_vocabulary_maps_real_titles() -> None:
