@@ -217,8 +217,8 @@ def test_second_process_is_chosen_by_size_and_setting(monkeypatch: pytest.Monkey
 
 
 def test_fairness_summary_agrees_with_a_direct_count(sqlite_loaded: Engine) -> None:
-    from matcher.runs import RunConfig
     from matcher.programs import program_eligibility
+    from matcher.runs import RunConfig
     from matcher.runs.compute import compute_week
 
     with sqlite_loaded.connect() as connection:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.io.load import load_dataset
+from matcher.programs.candidates import candidate_table
 from matcher.scoring.candidates import generate_candidates
 from matcher.scoring.features import (
     FEATURE_NAMES,
@@ -20,7 +21,6 @@ from matcher.scoring.features import (
     prepare_posts,
     prepare_seekers,
 )
-from matcher.programs.candidates import candidate_table
 from matcher.scoring.reasons import explain
 
 
