@@ -90,7 +90,11 @@ def apikey_create(
     from matcher.storage.keys import create_key, utc_now
 
     expires = None if expires_in_days is None else utc_now() + dt.timedelta(days=expires_in_days)
-    key = create_key(_engine(db), role, city, label, expires_at=expires)
+    engine = _engine(db)
+    try:
+        key = create_key(engine, role, city, label, expires_at=expires)
+    finally:
+        engine.dispose()
     typer.echo(key)
     scope = "every city" if role == "province" else f"city {city}"
     until = "" if expires is None else f", valid until {expires:%Y-%m-%d %H:%M} UTC"
@@ -103,7 +107,12 @@ def apikey_list(db: DbOption = None) -> None:
     from matcher.storage.keys import list_keys
 
     table = Table("key id", "role", "city", "label", "created (UTC)", "expires (UTC)", "state")
-    for key in list_keys(_engine(db)):
+    engine = _engine(db)
+    try:
+        keys = list_keys(engine)
+    finally:
+        engine.dispose()
+    for key in keys:
         table.add_row(
             key.key_id,
             key.role,
@@ -128,7 +137,12 @@ def apikey_revoke(
 
     if key_id.startswith("mk_"):  # the whole key was pasted: take its id, ignore the secret
         key_id = key_id.split("_")[1]
-    if not revoke_key(_engine(db), key_id):
+    engine = _engine(db)
+    try:
+        revoked = revoke_key(engine, key_id)
+    finally:
+        engine.dispose()
+    if not revoked:
         raise MatcherError(f"no key with id {key_id!r}; see matcher apikey list")
     console.print(f"revoked key {key_id}")
 
