@@ -18,14 +18,19 @@ from matcher.storage.upsert import printable
 MAX_ERRORS = 100
 
 
-def error_body(items: list[dict[str, Any]], omitted: int = 0) -> dict[str, Any]:
-    """``{"errors": [...]}`` with the first :data:`MAX_ERRORS` items, and how many were left
-    out (``errors_omitted``) when there were more."""
+def error_body(
+    items: list[dict[str, Any]], omitted: int = 0, unchecked_rows: int = 0
+) -> dict[str, Any]:
+    """``{"errors": [...]}`` with the first :data:`MAX_ERRORS` items, how many were left out
+    (``errors_omitted``) when there were more, and how many rows were not checked
+    (``rows_not_checked``) when validation stopped early."""
     extra = max(0, len(items) - MAX_ERRORS) + omitted
     safe = [{k: safe_text(v) for k, v in item.items()} for item in items[:MAX_ERRORS]]
     body: dict[str, Any] = {"errors": safe}
     if extra:
         body["errors_omitted"] = extra
+    if unchecked_rows:
+        body["rows_not_checked"] = unchecked_rows
     return body
 
 
@@ -55,7 +60,8 @@ def validation_response(error: DataValidationError, *, json_rows: bool) -> JSONR
     # A batch validated in chunks may stop keeping problems early and only count the rest.
     omitted = max(0, len(error.problems) - MAX_ERRORS) + int(getattr(error, "omitted", 0))
     items = problems_to_errors(error, json_rows=json_rows)
-    return JSONResponse(error_body(items, omitted), status_code=422)
+    unchecked = int(getattr(error, "unchecked_rows", 0))
+    return JSONResponse(error_body(items, omitted, unchecked), status_code=422)
 
 
 def reject(message: str, status_code: int = 422, column: str | None = None) -> JSONResponse:

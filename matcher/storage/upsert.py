@@ -224,16 +224,24 @@ def foreign_rows(connection: Connection, name: str, frame: pd.DataFrame, city: s
 
 
 class BatchRejected(DataValidationError):
-    """A rejected batch whose problems were too many to keep: the first ones are listed and
-    ``omitted`` counts the rest, so a million bad rows cost a bounded amount of memory."""
+    """A rejected batch whose problems were too many to keep: the first ones are listed,
+    ``omitted`` counts the others found, and ``unchecked_rows`` says how many rows were not
+    checked at all once enough problems were found. A million bad rows cost a bounded amount
+    of memory and time."""
 
-    def __init__(self, problems: Iterable[Problem], omitted: int = 0) -> None:
+    def __init__(
+        self, problems: Iterable[Problem], omitted: int = 0, unchecked_rows: int = 0
+    ) -> None:
         super().__init__(problems)
         self.omitted = omitted
+        self.unchecked_rows = unchecked_rows
 
 
-#: Rows validated at a time when a batch is larger: the problems of one chunk bound memory.
-VALIDATE_ROWS = 20_000
+#: Rows of the first chunk of a batch's row-by-row pre-check; each clean chunk doubles the
+#: next, up to :data:`MAX_CHUNK_ROWS`. A bad batch stops early (the problems of a chunk, at
+#: most its rows × columns, bound memory and time); a good one takes few chunks.
+FIRST_CHUNK_ROWS = 200
+MAX_CHUNK_ROWS = 8_000
 #: Problems kept for the report; later ones are only counted.
 KEPT_PROBLEMS = 1_000
 #: Longest value of the VARCHAR(64) columns (ids, codes, identity numbers, see ``models``).
@@ -248,6 +256,7 @@ class _Collector:
     def __init__(self) -> None:
         self.kept: list[Problem] = []
         self.omitted = 0
+        self.unchecked_rows = 0
 
     def add(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
@@ -258,7 +267,7 @@ class _Collector:
 
     def raise_if_any(self) -> None:
         if self.kept:
-            raise BatchRejected(self.kept, self.omitted)
+            raise BatchRejected(self.kept, self.omitted, self.unchecked_rows)
 
 
 def _nul_problems(raw: pd.DataFrame, label: str, found: _Collector) -> None:
@@ -310,9 +319,10 @@ def validate_batch(
 ) -> pd.DataFrame:
     """Parse and check a batch of ``name`` rows; return the typed frame.
 
-    A batch larger than :data:`VALIDATE_ROWS` rows is first checked cell by cell in chunks of
-    that many rows, keeping the first :data:`KEPT_PROBLEMS` problems and counting the rest, so
-    the memory spent on a bad batch does not grow with its number of problems.
+    A batch larger than :data:`FIRST_CHUNK_ROWS` rows is first checked row by row in growing
+    chunks, keeping the first :data:`KEPT_PROBLEMS` problems and counting the others of the
+    chunks checked; once that many are found the remaining rows are not checked (their number
+    is reported). So the memory and time spent on a bad batch do not grow with its problems.
 
     Parameters
     ----------
@@ -341,14 +351,21 @@ def validate_batch(
     found = _Collector()
     _nul_problems(raw, label, found)
     found.raise_if_any()
-    if len(raw) > VALIDATE_ROWS:
-        for start in range(0, len(raw), VALIDATE_ROWS):
-            _, chunk_problems = parse_table(
-                raw.iloc[start : start + VALIDATE_ROWS], spec, label, when
-            )
+    if len(raw) > FIRST_CHUNK_ROWS:
+        start, size = 0, FIRST_CHUNK_ROWS
+        while start < len(raw):
+            _, chunk_problems = parse_table(raw.iloc[start : start + size], spec, label, when)
             found.add(chunk_problems)
-            if any(p.row is None or p.row < _FIRST_DATA_ROW for p in chunk_problems):
-                break  # a header problem: every chunk would repeat it
+            start += size
+            header = any(p.row is None or p.row < _FIRST_DATA_ROW for p in chunk_problems)
+            if header or len(found.kept) >= KEPT_PROBLEMS:
+                # A header problem repeats in every chunk; past the kept problems, more
+                # would only be counted, at the cost of validating every remaining row.
+                found.unchecked_rows = 0 if header else len(raw) - start
+                break
+            # Grow while clean; after a chunk with problems start small again, so a bad stretch
+            # of rows is met by a small chunk (pandera's cost grows with the failures found).
+            size = FIRST_CHUNK_ROWS if chunk_problems else min(2 * size, MAX_CHUNK_ROWS)
         found.raise_if_any()
     frame, problems = parse_table(raw, spec, label, when)
     found.add(problems)
