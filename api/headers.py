@@ -28,13 +28,16 @@ _DOCS = ("/docs", "/redoc")
 _COMMON = (
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
+    # same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" with the
+    # login form's POST, and the CSRF check needs the real origin. Other sites still get no
+    # referrer (URLs hold seeker ids).
+    ("referrer-policy", "same-origin"),
 )
 
 
 class SecurityHeaders:
     """Add ``Content-Security-Policy`` (with ``frame-ancestors 'none'``), ``X-Frame-Options``,
-    ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``."""
+    ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -39,5 +39,17 @@ def neutralise_column(values: pd.Series) -> pd.Series:
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell neutralised (the frame itself is unchanged)."""
-    return frame.assign(**{str(c): neutralise_column(frame[c]) for c in frame.columns})
+    """``frame`` with every text cell neutralised: the frame itself when no cell needs it (no
+    copy), else a copy."""
+    changed = {}
+    for column in frame.columns:
+        original = frame[column]
+        values = neutralise_column(original)
+        if values is not original:  # neutralise_column returns its input when nothing changes
+            changed[column] = values
+    if not changed:
+        return frame
+    out = frame.copy()
+    for column, values in changed.items():
+        out[column] = values
+    return out

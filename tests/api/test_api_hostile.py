@@ -283,7 +283,7 @@ def test_security_headers(client: Any, service: Service) -> None:
         response = client.get(path)
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         policy = response.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
 

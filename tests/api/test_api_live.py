@@ -47,7 +47,7 @@ def server(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                                    stderr=stderr)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded CI machine imports slowly
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:
