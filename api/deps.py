@@ -36,16 +36,28 @@ def settings_of(app: FastAPI) -> Settings:
 
 
 def get_engine(request: Request, settings: Settings) -> Engine:
-    """The engine for the configured database, made on first use and kept by the app."""
-    engines: dict[str, Engine] = request.app.state.engines
-    url = settings.db or ""
-    engine = engines.get(url)
+    """The engine for the configured database, made on first use and kept by the app.
+
+    Its SQLite writers wait ``sqlite_busy_seconds`` for a lock, then the request gets 503.
+    """
+    return app_engine(request.app, settings, "requests")
+
+
+def app_engine(app: FastAPI, settings: Settings, purpose: str) -> Engine:
+    """The app's engine for ``purpose``: ``requests`` (short SQLite busy wait) or ``runs``
+    (background runs: the default 60 s, as a run from the CLI)."""
+    engines: dict[str, Engine] = app.state.engines
+    name = f"{purpose}:{settings.db or ''}"
+    engine = engines.get(name)
     if engine is None:
         with _engines_lock:
-            engine = engines.get(url)
+            engine = engines.get(name)
             if engine is None:
-                engine = make_engine(settings.db, pool_size=20, max_overflow=20)
-                engines[url] = engine
+                options: dict[str, int] = {}
+                if purpose == "requests":
+                    options["busy_timeout_ms"] = int(settings.sqlite_busy_seconds * 1000)
+                engine = make_engine(settings.db, pool_size=20, max_overflow=20, **options)
+                engines[name] = engine
     return engine
 
 
@@ -142,6 +154,21 @@ def forbid_unless(principal: Principal, city: str | None) -> None:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"a key of city {principal.city} cannot access city {city}"
         )
+
+
+def visible_or_404(principal: Principal, city: str | None, noun: str, key: object) -> None:
+    """404, the same answer as for an id that does not exist, unless the key may see ``city``.
+
+    Ids are sequential, so a 403 for another city's row would tell a city key which ids exist
+    elsewhere; resources named by id answer alike whether they are absent or not the key's.
+    """
+    if not principal.can_see(city):
+        raise not_found(noun, key)
+
+
+def not_found(noun: str, key: object) -> HTTPException:
+    """404 naming the id asked for (nothing about whom it belongs to)."""
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no {noun} {str(key)!r}")
 
 
 def scoped_city(principal: Principal, city: str | None) -> str | None:

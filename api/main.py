@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import VERIFIED_KEY, cached_principal, get_engine, principal_for, settings_of
+from api.errors import error_body, safe_text, validation_response
+from api.headers import SecurityHeaders
 from api.settings import Settings, get_settings
 from matcher import __version__
 from matcher.errors import DataValidationError, MatcherError
+from matcher.runs.store import OutcomeConflict, OutcomeDateError, RunConflict
+from matcher.storage.engine import RETRY_AFTER_SECONDS, is_busy
 
 _HERE = Path(__file__).parent
+logger = logging.getLogger("matcher.api")
 _TAGS = (
     "health", "seekers", "households", "employers", "vacancies", "posts", "runs",
     "recommendations", "offers", "families", "quotas", "fairness",
@@ -33,20 +41,6 @@ with `matcher apikey create --role province|city [--city CODE]`). A city key see
 only its own city (403 otherwise). Identity numbers are always masked. Uploads are validated
 with the same rules as data files; a bad batch is rejected whole with row-level errors (422).
 """
-
-
-def problems_to_errors(error: DataValidationError, *, json_rows: bool) -> list[dict[str, object]]:
-    """Row-level problems as API error items; JSON rows are 0-based list positions."""
-    items: list[dict[str, object]] = []
-    for problem in error.problems:
-        row = problem.row
-        if json_rows and row is not None:
-            # A JSON list has no header row: header-level problems have no row at all.
-            row = row - 2 if row >= 2 else None
-        items.append(
-            {"row": row, "column": problem.column, "value": problem.value, "message": problem.rule}
-        )
-    return items
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -65,15 +59,76 @@ def _install_handlers(app: FastAPI) -> None:
                     "message": str(item.get("msg", "invalid")),
                 }
             )
-        return JSONResponse({"errors": errors}, status_code=422)
+        return JSONResponse(error_body(errors), status_code=422)
 
     @app.exception_handler(DataValidationError)
     async def _invalid_data(_request: Request, exc: DataValidationError) -> JSONResponse:
-        return JSONResponse({"errors": problems_to_errors(exc, json_rows=False)}, status_code=422)
+        return validation_response(exc, json_rows=False)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own handler, with the detail made encodable: it may quote a path or
+        # query value, which can hold a lone surrogate.
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"detail": safe_text(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(MatcherError)
     async def _domain_error(_request: Request, exc: MatcherError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(RunConflict)
+    @app.exception_handler(OutcomeConflict)
+    async def _conflict(_request: Request, exc: MatcherError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(OutcomeDateError)
+    async def _bad_date(_request: Request, exc: MatcherError) -> JSONResponse:
+        item = {"row": None, "column": "date", "value": None, "message": str(exc)}
+        return JSONResponse(error_body([item]), status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite answers "database is locked" when another writer (a run's output commit, a
+        # large upload) held the write lock for the whole busy timeout: the request can simply
+        # be sent again. Anything else is a real failure; its parameters are never logged
+        # (the engine hides them), and the message here names no value either.
+        if is_busy(exc):
+            return JSONResponse(
+                {"detail": "the database is busy with another write; retry shortly"},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        logger.error("database error: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "database error"}, status_code=500)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A concurrent write got there first (e.g. the same identity number inserted by two
+        # uploads at once): nothing of this request was written.
+        return JSONResponse(
+            {"detail": "a concurrent change conflicts with this write; nothing was written, retry"},
+            status_code=409,
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError) -> JSONResponse:
+        # Validation refuses what the databases cannot store; this is the net under it.
+        return JSONResponse(
+            error_body(
+                [
+                    {
+                        "row": None,
+                        "column": None,
+                        "value": None,
+                        "message": "a value cannot be stored by the database",
+                    }
+                ]
+            ),
+            status_code=422,
+        )
 
 
 API_PREFIX = "/api/v1"
@@ -156,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.dependency_overrides[get_settings] = lambda: settings
     _install_handlers(app)
     app.add_middleware(RequireKeyBeforeBody)
+    # Outermost, so 401s from the key check carry the headers too.
+    app.add_middleware(SecurityHeaders)
 
     from api.routes import (
         dashboard,

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     #: Verified keys are remembered this many seconds (0 disables), sparing a database read on
     #: every request; a revoked key stops working after at most this long.
     key_cache_seconds: float = 30.0
+    #: On SQLite, how long a request's write waits for another writer's lock before the
+    #: request is answered 503 with ``Retry-After`` (runs started by the API keep 60 s).
+    sqlite_busy_seconds: float = 10.0
+    #: A dashboard session lasts this long after login.
+    session_hours: float = 8.0
 
 
 @lru_cache

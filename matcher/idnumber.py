@@ -20,7 +20,8 @@ import pandas as pd
 
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)  # 7, 9, 10, 5, …
 _CHECK_CHARS = "10X98765432"  # check character for (sum of weighted digits) mod 11
-_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# [0-9], not \d: \d also matches fullwidth and other scripts' digits, which are not ASCII.
+_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 _EARLIEST_BIRTH = date(1880, 1, 1)  # the oldest published sample number is 1880
 
 
@@ -107,7 +108,7 @@ def problems_series(values: pd.Series, today: date | None = None) -> pd.Series:
 
     wrong_length = text.str.len() != 18
     result[wrong_length] = "must have 18 characters"
-    shape_ok = text.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
+    shape_ok = text.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)
     result[~wrong_length & ~shape_ok] = "must be 17 digits followed by a digit or X"
 
     candidates = shape_ok & ~wrong_length

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     CityQuery,
@@ -21,57 +22,104 @@ from api.deps import (
     EngineDep,
     PagingDep,
     PrincipalDep,
-    forbid_unless,
+    not_found,
     scoped_city,
+    visible_or_404,
 )
-from api.main import problems_to_errors
+from api.errors import error_body, reject, validation_response
 from api.schemas import Page, UpsertPublic
 from matcher.errors import DataValidationError, Problem
 from matcher.runs import queries
+from matcher.schemas.tables import TABLES
 from matcher.storage.keys import Principal
-from matcher.storage.upsert import raw_from_records, upsert_frame, validate_batch
+from matcher.storage.upsert import (
+    ForeignRowsError,
+    json_cell_problems,
+    raw_from_records,
+    upsert_frame,
+    validate_batch,
+)
 
 MAX_BODY_BYTES = 50 * 2**20
+#: JSON nested deeper than this is refused before parsing: rows are flat objects, and Python's
+#: parser would otherwise recurse until it fails (a 500).
+MAX_JSON_DEPTH = 32
 
 
-def _reject(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"row": None, "column": None, "value": None, "message": message}]},
-        status_code=422,
-    )
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | JSONResponse:
+    """The request body, read chunk by chunk and refused (413) as soon as it passes ``limit``
+    bytes: a larger body is never held in memory."""
+    too_large = reject(f"body larger than {limit // 2**20} MiB; split the batch", 413)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return too_large
+    return bytes(body)
 
 
-async def read_batch(request: Request) -> tuple[pd.DataFrame, bool] | JSONResponse:
-    """The uploaded rows as a frame of text cells, and whether they came as JSON."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _reject(f"body larger than {MAX_BODY_BYTES // 2**20} MiB; split the batch")
-    kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+def _json_depth_exceeded(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` (a linear scan)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def parse_batch(body: bytes, content_type: str) -> tuple[pd.DataFrame, bool] | JSONResponse:
+    """The uploaded rows as a frame of text cells, and whether they came as JSON.
+
+    CPU-bound (parsing megabytes): called in the thread pool, never on the event loop.
+    """
+    kind = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return _reject("body is not UTF-8 text")
+        return reject("body is not UTF-8 text")
     if kind == "text/csv":
         if not text.strip():
-            return _reject("empty CSV body")
+            return reject("empty CSV body")
         try:
             frame = pd.read_csv(
                 io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
             )
         except (ValueError, pd.errors.ParserError) as error:
-            return _reject(f"CSV cannot be read: {str(error).splitlines()[0]}")
+            return reject(f"CSV cannot be read: {str(error).splitlines()[0]}")
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame.astype("string"), False
     if kind not in ("application/json", ""):
-        return _reject(f"unsupported content type {kind!r}: send application/json or text/csv")
+        return reject(f"unsupported content type {kind!r}: send application/json or text/csv")
+    if _json_depth_exceeded(text, MAX_JSON_DEPTH):
+        return reject(f"JSON nested deeper than {MAX_JSON_DEPTH} levels: rows are flat objects")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as error:
-        return _reject(f"body is not valid JSON: {error}")
+    except (json.JSONDecodeError, RecursionError) as error:
+        return reject(f"body is not valid JSON: {error}")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        return _reject("body must be a JSON list of objects, one per row")
+        return reject("body must be a JSON list of objects, one per row")
     if not data:
-        return _reject("the batch has no rows")
+        return reject("the batch has no rows")
+    nested = json_cell_problems(data, "batch")
+    if nested:
+        return validation_response(DataValidationError(nested), json_rows=True)
     return raw_from_records(data), True
 
 
@@ -82,12 +130,37 @@ def upload(
     raw: pd.DataFrame,
     json_rows: bool,
     extra_check: Callable[[pd.DataFrame], list[Problem]] | None = None,
+    noun: str | None = None,
 ) -> dict[str, Any] | JSONResponse:
     """Validate and upsert a batch in one transaction: all rows or none.
 
-    A city key may only write rows of its city (403 naming the first other city).
+    A city key may only write rows of its city (403 naming the first other city: city codes
+    are public) and may only overwrite stored rows of its city (404 naming the batch rows, as
+    if the ids did not exist: they are checked in the same transaction as the write).
+    Blocking (database and CPU): called in the thread pool.
     """
     label = f"{name} batch"
+    try:
+        return _validate_and_write(engine, principal, name, raw, json_rows, extra_check, label)
+    except ForeignRowsError as error:  # raised inside the transaction: it rolled back
+        key = TABLES[name].key
+        items = [
+            {"row": row - 2 if json_rows else row, "column": key, "value": None,
+             "message": f"no {noun or name} with this id in city {principal.city}"}
+            for row in error.rows
+        ]  # fmt: skip
+        return JSONResponse(error_body(items), status_code=404)
+
+
+def _validate_and_write(
+    engine: Engine,
+    principal: Principal,
+    name: str,
+    raw: pd.DataFrame,
+    json_rows: bool,
+    extra_check: Callable[[pd.DataFrame], list[Problem]] | None,
+    label: str,
+) -> dict[str, Any] | JSONResponse:
     with engine.begin() as connection:
         try:
             frame = validate_batch(connection, name, raw, label=label)
@@ -96,18 +169,41 @@ def upload(
                 if problems:
                     raise DataValidationError(problems)
         except DataValidationError as error:
-            return JSONResponse(
-                {"errors": problems_to_errors(error, json_rows=json_rows)}, status_code=422
-            )
+            return validation_response(error, json_rows=json_rows)
         cities = sorted(set(frame["city"].dropna().astype(str)))
-        for city in cities:
-            forbid_unless(principal, city)
-        result = upsert_frame(connection, name, frame)
+        if principal.role != "province":
+            for other in cities:
+                if other != principal.city:
+                    return JSONResponse(
+                        {"detail": f"a key of city {principal.city} cannot write city {other}"},
+                        status_code=403,
+                    )
+        own = None if principal.role == "province" else principal.city
+        result = upsert_frame(connection, name, frame, city=own)
     return {"table": result.table, "inserted": result.inserted, "updated": result.updated}
 
 
-def not_found(what: str, key: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {key!r}")
+async def upload_request(
+    request: Request,
+    engine: Engine,
+    principal: Principal,
+    name: str,
+    extra_check: Callable[[pd.DataFrame], list[Problem]] | None = None,
+    noun: str | None = None,
+) -> Any:
+    """An upload route's work: the body streamed in under the size limit on the event loop,
+    parsing, validation and the write in the thread pool (the loop keeps serving meanwhile)."""
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    content_type = request.headers.get("content-type", "application/json")
+    batch = await run_in_threadpool(parse_batch, body, content_type)
+    del body
+    if isinstance(batch, JSONResponse):
+        return batch
+    return await run_in_threadpool(
+        upload, engine, principal, name, *batch, extra_check=extra_check, noun=noun
+    )
 
 
 def upload_body(example: list[dict[str, Any]], csv_example: str) -> dict[str, Any]:
@@ -127,8 +223,17 @@ def upload_body(example: list[dict[str, Any]], csv_example: str) -> dict[str, An
 
 
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"description": "The batch was rejected: every bad row listed, nothing stored"},
-    403: {"description": "A row belongs to a city this key cannot change"},
+    422: {
+        "description": "The batch was rejected: bad rows listed (the first 100 and a count "
+        "of the rest), nothing stored"
+    },
+    403: {"description": "A row names a city this key cannot change"},
+    404: {"description": "A row's id is stored under a city this key cannot change"},
+    413: {"description": "The body is larger than 50 MiB"},
+    503: {
+        "description": "The database is busy (another write holds it): retry after the "
+        "seconds in Retry-After"
+    },
     401: {"description": "No valid API key"},
 }
 
@@ -196,10 +301,9 @@ def table_router(
     )
 
     async def upload_rows(request: Request, engine: EngineDep, principal: PrincipalDep) -> Any:
-        batch = await read_batch(request)
-        if isinstance(batch, JSONResponse):
-            return batch
-        return upload(engine, principal, table, *batch, extra_check=batch_check)
+        return await upload_request(
+            request, engine, principal, table, extra_check=batch_check, noun=noun
+        )
 
     router.add_api_route(
         "",
@@ -240,11 +344,12 @@ def read_row(
     program: str | None = None,
     exclude_program: str | None = None,
 ) -> dict[str, Any]:
-    """One row of a resource: 404 if absent (or of another kind of post), 403 for another city."""
+    """One row of a resource: 404 if absent, of another kind of post or of a city the key
+    may not see."""
     row = queries.get_row(connection, table, item_id)
     if row is None or not _in_scope(row, program, exclude_program):
         raise not_found(noun, item_id)
-    forbid_unless(principal, row["city"])
+    visible_or_404(principal, row["city"], noun, item_id)
     return row
 
 

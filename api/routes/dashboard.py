@@ -1,11 +1,18 @@
 """The staff dashboard: server-rendered pages over the same queries as the API.
 
-Staff log in once with their API key; it is kept in an HttpOnly, SameSite=Strict cookie and
-checked like a bearer key (a city key sees only its city).
+Staff log in once with their API key. The browser then holds a server-side session id
+(:mod:`matcher.storage.sessions`) in an HttpOnly, SameSite=Strict cookie, never the key; the
+session acts for the key (a city key sees only its city) and ends at logout, after
+``session_hours``, or when the key is revoked or expires. The login form carries a CSRF token
+(double submit: a random cookie and the same value in a hidden field), so a login posted from
+another site is refused.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,32 +26,26 @@ from api.deps import (
     EngineDep,
     IdPath,
     SettingsDep,
-    forbid_unless,
     principal_for,
+    visible_or_404,
 )
 from matcher.reference import cities
-from matcher.runs import queries
+from matcher.runs import queries, reap_abandoned
 from matcher.storage.keys import Principal
+from matcher.storage.sessions import create_session, end_session, session_principal
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
-COOKIE = "matcher_key"
+COOKIE = "matcher_session"
+CSRF_COOKIE = "matcher_csrf"
 
 
-class _LoginRequired(Exception):
-    pass
-
-
-def dashboard_principal(request: Request, engine: EngineDep, settings: SettingsDep) -> Principal:
+def dashboard_principal(request: Request, engine: EngineDep) -> Principal:
     token = request.cookies.get(COOKIE)
-    if not token:
+    principal = session_principal(engine, token) if token else None
+    if principal is None:
         raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"})
-    try:
-        return principal_for(request, engine, settings, token)
-    except HTTPException:
-        raise HTTPException(
-            status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"}
-        ) from None
+    return principal
 
 
 StaffDep = Annotated[Principal, Depends(dashboard_principal)]
@@ -55,39 +56,87 @@ def _city_names() -> dict[str, str]:
     return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
 
 
+def _login_page(request: Request, error: str | None, status_code: int = 200) -> Response:
+    """The login form with a fresh CSRF token, in its cookie and in a hidden field."""
+    csrf = secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"principal": None, "error": error, "csrf": csrf},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        path="/dashboard",
+        secure=_https(request),
+    )
+    return response
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
 @router.get("/login", response_class=HTMLResponse, name="dashboard_login")
 def login_form(request: Request) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"principal": None, "error": None})
+    return _login_page(request, None)
 
 
 @router.post("/login", name="dashboard_login_submit")
 def login(
-    request: Request, engine: EngineDep, settings: SettingsDep, key: Annotated[str, Form()]
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    key: Annotated[str, Form(max_length=256)],
+    csrf: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
+    # A form posted from another site has no CSRF cookie (SameSite=Strict), or a token that
+    # does not match it; a browser also names the other site in Origin.
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    origin = request.headers.get("origin")
+    own_origin = f"{request.url.scheme}://{request.url.netloc}"
+    if (
+        not expected
+        or not hmac.compare_digest(expected.encode(), csrf.encode())
+        or (origin is not None and origin != own_origin)
+    ):
+        return _login_page(request, "请重新登录 the form expired or came from another site", 403)
     try:
-        principal_for(request, engine, settings, key.strip())
+        principal = principal_for(request, engine, settings, key.strip())
     except HTTPException:
-        return templates.TemplateResponse(
-            request,
-            "login.html",
-            {"principal": None, "error": "无效的密钥 invalid or revoked key"},
-            status_code=401,
-        )
+        return _login_page(request, "无效的密钥 invalid or revoked key", 401)
+    session = create_session(engine, principal.key_id, dt.timedelta(hours=settings.session_hours))
     response = RedirectResponse("/dashboard", status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict")
+    response.set_cookie(
+        COOKIE,
+        session,
+        httponly=True,
+        samesite="strict",
+        path="/dashboard",
+        max_age=int(settings.session_hours * 3600),
+        secure=_https(request),
+    )
+    response.delete_cookie(CSRF_COOKIE, path="/dashboard")
     return response
 
 
 @router.get("/logout", name="dashboard_logout")
-def logout() -> Response:
+def logout(request: Request, engine: EngineDep) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        end_session(engine, token)
     response = RedirectResponse("/dashboard/login", status_code=status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, path="/dashboard")
     return response
 
 
 @router.get("", response_class=HTMLResponse, name="dashboard_index")
 def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> Response:
     city = None if principal.role == "province" else principal.city
+    reap_abandoned(connection.engine)
     runs, _ = queries.list_runs(connection, city=city, offset=0, limit=20)
     for run in runs:
         placements = run["summary"].get("placements", {})
@@ -159,7 +208,7 @@ def seeker_page(
     seeker = queries.get_row(connection, "seekers", seeker_id)
     if seeker is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no seeker {seeker_id!r}")
-    forbid_unless(principal, seeker["city"])
+    visible_or_404(principal, seeker["city"], "seeker", seeker_id)
     latest = queries.latest_succeeded(connection, seeker["city"])
     items = (
         [] if latest is None else queries.seeker_recommendations(connection, seeker_id, latest[0])
@@ -184,7 +233,7 @@ def run_page(
     run = queries.get_run(connection, run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no run {run_id}")
-    forbid_unless(principal, run["city"])
+    visible_or_404(principal, run["city"], "run", run_id)
     return templates.TemplateResponse(
         request,
         "run.html",

@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api.deps import ConnectionDep, PrincipalDep, forbid_unless
-from api.routes._tables import not_found
+from api.deps import ConnectionDep, PrincipalDep, forbid_unless, not_found, visible_or_404
 from api.schemas import FairnessPublic
 from matcher.runs import queries
 
@@ -36,7 +35,7 @@ def get_fairness(
     run = queries.get_run(connection, run_id)
     if run is None or run["status"] != "succeeded":
         raise not_found("succeeded run", str(run_id))
-    forbid_unless(principal, run["city"])
+    visible_or_404(principal, run["city"], "succeeded run", run_id)
     return {
         "run_id": run_id,
         "city": run["city"],

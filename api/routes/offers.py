@@ -13,10 +13,10 @@ from api.deps import (
     IdPath,
     PagingDep,
     PrincipalDep,
-    forbid_unless,
+    not_found,
     scoped_city,
+    visible_or_404,
 )
-from api.routes._tables import not_found
 from api.schemas import OfferOutcome, OfferPublic, Page
 from matcher.runs import queries, record_outcome
 
@@ -29,7 +29,9 @@ def list_offers(
     principal: PrincipalDep,
     paging: PagingDep,
     city: CityQuery = None,
-    outcome: Annotated[str | None, Query(pattern="^(pending|accepted|refused|no_answer)$")] = None,
+    outcome: Annotated[
+        str | None, Query(pattern="^(pending|accepted|refused|no_answer|superseded)$")
+    ] = None,
 ) -> dict[str, Any]:
     items, total = queries.list_offers(
         connection,
@@ -45,6 +47,10 @@ def list_offers(
     "/{offer_id}/outcome",
     response_model=OfferPublic,
     summary="Record what came of an offer; the next weekly runs take it into account",
+    responses={
+        409: {"description": "The offer already has an outcome"},
+        422: {"description": "The date is before the offer's week or after today"},
+    },
 )
 def set_outcome(
     offer_id: IdPath, body: OfferOutcome, engine: EngineDep, principal: PrincipalDep
@@ -53,7 +59,7 @@ def set_outcome(
         city = queries.offer_city(connection, offer_id)
     if city is None:
         raise not_found("offer", str(offer_id))
-    forbid_unless(principal, city)
+    visible_or_404(principal, city, "offer", offer_id)
     record_outcome(engine, offer_id, body.outcome, body.date)
     with engine.connect() as connection:
         items, _ = queries.list_offers(connection, city=city, offset=0, limit=1_000_000)

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, PrincipalDep, forbid_unless
-from api.routes._tables import not_found
+from api.deps import EngineDep, PrincipalDep, not_found, visible_or_404
 from api.schemas import SeekerRecommendations
 from matcher.runs import queries
 
@@ -38,11 +37,11 @@ async def seeker_recommendations(
     found = await run_in_threadpool(_read, engine, seeker_id, run_id)
     if found is None:
         raise not_found("seeker", seeker_id)
-    forbid_unless(principal, found.seeker_city)
+    visible_or_404(principal, found.seeker_city, "seeker", seeker_id)
     if run_id is not None:
         if found.run_id is None or found.run_status != "succeeded":
             raise not_found("succeeded run", str(run_id))
-        forbid_unless(principal, found.run_city)
+        visible_or_404(principal, found.run_city, "succeeded run", run_id)
     return {
         "seeker_id": seeker_id,
         "run_id": found.run_id,

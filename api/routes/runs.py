@@ -16,17 +16,22 @@ from api.deps import (
     PagingDep,
     PrincipalDep,
     SettingsDep,
+    app_engine,
     forbid_unless,
+    not_found,
     scoped_city,
+    visible_or_404,
 )
-from api.routes._tables import not_found
 from api.runner import runner_for
 from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
-from matcher.runs import RunConfig, export_run, queries, start_run
+from matcher.runs import RunConfig, export_run, queries, reap_abandoned, start_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 RunStatus = Annotated[
-    str | None, Query(pattern="^(running|succeeded|failed|abandoned)$", description="Filter")
+    str | None,
+    # The parameter is named status_ in Python (status is FastAPI's module here); its name
+    # in the query string is ?status=.
+    Query(alias="status", pattern="^(running|succeeded|failed|abandoned)$", description="Filter"),
 ]
 
 
@@ -38,6 +43,9 @@ def list_runs(
     city: CityQuery = None,
     status_: RunStatus = None,
 ) -> dict[str, Any]:
+    # A run whose process died is shown as abandoned, as soon as it is listed (not only once
+    # another run starts).
+    reap_abandoned(connection.engine)
     items, total = queries.list_runs(
         connection,
         city=scoped_city(principal, city),
@@ -53,6 +61,12 @@ def list_runs(
     response_model=RunPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Start a weekly run for a city (runs in the background; poll its status)",
+    responses={
+        409: {
+            "description": "The week is being run, or already has offers (send replace=true "
+            "to supersede its pending offers)"
+        }
+    },
 )
 def create_run(
     body: RunCreate,
@@ -63,8 +77,9 @@ def create_run(
 ) -> Any:
     forbid_unless(principal, body.city)
     config = RunConfig(list_length=body.list_length, method=body.method, slack=body.slack)
-    run_id = start_run(engine, body.city, body.week, config)
-    runner_for(request.app, settings.run_workers).submit(engine, run_id)
+    run_engine = app_engine(request.app, settings, "runs")
+    run_id = start_run(run_engine, body.city, body.week, config, replace=body.replace)
+    runner_for(request.app, settings.run_workers).submit(run_engine, run_id)
     with engine.connect() as connection:
         return queries.get_run(connection, run_id)
 
@@ -73,7 +88,7 @@ def _run(connection: Any, principal: Any, run_id: int) -> dict[str, Any]:
     run = queries.get_run(connection, run_id)
     if run is None:
         raise not_found("run", str(run_id))
-    forbid_unless(principal, run["city"])
+    visible_or_404(principal, run["city"], "run", run_id)
     return run
 
 

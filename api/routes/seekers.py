@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from api.deps import (
     CityQuery,
@@ -13,10 +12,11 @@ from api.deps import (
     EngineDep,
     PagingDep,
     PrincipalDep,
-    forbid_unless,
+    not_found,
     scoped_city,
+    visible_or_404,
 )
-from api.routes._tables import UPLOAD_RESPONSES, not_found, read_batch, upload, upload_body
+from api.routes._tables import UPLOAD_RESPONSES, upload_body, upload_request
 from api.schemas import Page, SeekerPublic, UpsertPublic
 from matcher.runs import queries
 
@@ -72,7 +72,7 @@ def get_seeker(seeker_id: str, connection: ConnectionDep, principal: PrincipalDe
     row = queries.get_row(connection, "seekers", seeker_id)
     if row is None:
         raise not_found("seeker", seeker_id)
-    forbid_unless(principal, row["city"])
+    visible_or_404(principal, row["city"], "seeker", seeker_id)
     return row
 
 
@@ -84,7 +84,4 @@ def get_seeker(seeker_id: str, connection: ConnectionDep, principal: PrincipalDe
     responses=UPLOAD_RESPONSES,
 )
 async def upload_seekers(request: Request, engine: EngineDep, principal: PrincipalDep) -> Any:
-    batch = await read_batch(request)
-    if isinstance(batch, JSONResponse):
-        return batch
-    return upload(engine, principal, "seekers", *batch)
+    return await upload_request(request, engine, principal, "seekers", noun="seeker")

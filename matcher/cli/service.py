@@ -1,4 +1,5 @@
-"""Service commands: ``serve``, ``apikey create``, ``run-week``, ``db upgrade``, ``db load``.
+"""Service commands: ``serve``, ``apikey create|list|revoke``, ``run-week``, ``db upgrade``,
+``db load``.
 
 Every command that touches the database takes ``--db URL`` (default: ``$MATCHER_DB``, else the
 embedded SQLite file, see ``docs/service.md``).
@@ -77,15 +78,73 @@ def apikey_create(
     role: Annotated[str, typer.Option(help="province (every city) or city (one city)")],
     city: Annotated[str | None, typer.Option(help="City code for a city key, e.g. 2101")] = None,
     label: Annotated[str, typer.Option(help="Who or what the key is for")] = "",
+    expires_in_days: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="The key stops working after this many days (default: never)"),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create an API key and print it once: only its hash is stored."""
-    from matcher.storage.keys import create_key
+    import datetime as dt
 
-    key = create_key(_engine(db), role, city, label)
+    from matcher.storage.keys import create_key, utc_now
+
+    expires = None if expires_in_days is None else utc_now() + dt.timedelta(days=expires_in_days)
+    engine = _engine(db)
+    try:
+        key = create_key(engine, role, city, label, expires_at=expires)
+    finally:
+        engine.dispose()
     typer.echo(key)
     scope = "every city" if role == "province" else f"city {city}"
-    Console(stderr=True).print(f"[green]created a {role} key for {scope}[/]; store it now.")
+    until = "" if expires is None else f", valid until {expires:%Y-%m-%d %H:%M} UTC"
+    Console(stderr=True).print(f"[green]created a {role} key for {scope}{until}[/]; store it now.")
+
+
+@apikey_app.command("list")
+def apikey_list(db: DbOption = None) -> None:
+    """List keys: id, role, city, label, when created, expiry and state (never secrets)."""
+    from matcher.storage.keys import list_keys
+
+    table = Table("key id", "role", "city", "label", "created (UTC)", "expires (UTC)", "state")
+    engine = _engine(db)
+    try:
+        keys = list_keys(engine)
+    finally:
+        engine.dispose()
+    for key in keys:
+        table.add_row(
+            key.key_id,
+            key.role,
+            key.city or "",
+            key.label,
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            "" if key.expires_at is None else f"{key.expires_at:%Y-%m-%d %H:%M}",
+            key.state,
+        )
+    console.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (mk_<id>_…, or from apikey list)")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a key: it stops working at once for new API processes, within the key cache time
+    (30 s by default) for running ones, and its dashboard sessions end."""
+    from matcher.errors import MatcherError
+    from matcher.storage.keys import revoke_key
+
+    if key_id.startswith("mk_"):  # the whole key was pasted: take its id, ignore the secret
+        key_id = key_id.split("_")[1]
+    engine = _engine(db)
+    try:
+        revoked = revoke_key(engine, key_id)
+    finally:
+        engine.dispose()
+    if not revoked:
+        raise MatcherError(f"no key with id {key_id!r}; see matcher apikey list")
+    console.print(f"revoked key {key_id}")
 
 
 def run_week_command(
@@ -99,6 +158,14 @@ def run_week_command(
     scorer: Annotated[
         str, typer.Option(help="ranker (the shipped model) or similarity (titles only)")
     ] = "ranker",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Run a week that already has offers again: its pending offers are superseded "
+            "by this run's when it commits (refused if any already has an outcome)",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Run one city's weekly matching and record it (atomically) in the database.
@@ -129,7 +196,7 @@ def run_week_command(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, description=stage, completed=fraction, refresh=True)
 
-        outcome = run_week(engine, city, week, config, progress)
+        outcome = run_week(engine, city, week, config, progress, replace=replace)
     summary = outcome.summary
     table = Table("run", "city", "week", "placed", "recommended", "families overdue", "seconds")
     placed = sum(p["placed"] for p in summary["placements"].values())

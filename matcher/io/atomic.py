@@ -11,6 +11,8 @@ from typing import IO
 
 import pandas as pd
 
+from matcher.io.csvsafe import neutralise_frame
+
 
 def _umask() -> int:
     current = os.umask(0)
@@ -50,7 +52,9 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if target.suffix.lower() == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            # Text starting like a formula (=, +, -, @ …) is made inert for spreadsheets.
+            safe = neutralise_frame(frame)
+            safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def write_tables(frames: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]) -> None:

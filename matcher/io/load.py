@@ -108,6 +108,9 @@ def read_raw(path: Path, label: str | None = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- parsing columns
 
 
+_INT_LIMIT = 2**31 - 1
+
+
 def _blank_to_na(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     return text.mask(text == "")
@@ -132,7 +135,11 @@ def _parse_column(
         if spec.type == "int":
             fractional = number.notna() & (number % 1 != 0)
             bad(unreadable | fractional, "must be a whole number")
-            parsed = number.where(~fractional).astype("Int64")
+            # Beyond a 32-bit integer (the database's INTEGER) the value would wrap, e.g.
+            # 2**64 + 5 read as -9223372036854775808: say so instead.
+            huge = number.notna() & ~fractional & (number.abs() > _INT_LIMIT)
+            bad(huge, f"must be a whole number between {-_INT_LIMIT} and {_INT_LIMIT}")
+            parsed = number.where(~fractional & ~huge).astype("Int64")
         else:
             bad(unreadable, "must be a number")
             parsed = number.astype("Float64")
@@ -163,6 +170,10 @@ def _parse_column(
         ).astype("string")
     else:
         parsed = text
+        if spec.name == "id_number":
+            # Chinese input methods type fullwidth digits (２１０１…) and Ｘ; NFKC makes them the
+            # ASCII characters the standard defines, so the number is checked and stored once.
+            parsed = parsed.str.normalize("NFKC")
         aliases = VALUE_ALIASES.get(spec.name)
         if aliases:
             parsed = parsed.map(lambda v: aliases.get(v, aliases.get(str(v).lower(), v)))
@@ -223,6 +234,8 @@ def _check_rules(
                 value = value[:-9]
             rule = _PANDERA_RULES.get(str(case.check), str(case.check))
             column = None if pd.isna(case.column) else str(case.column)
+            if column == "id_number" and value is not None:
+                value = idnumber.mask(value)  # e.g. a duplicate: never shown in full
             problems.append(Problem(label, row, column, value, rule))
         return problems
     return []

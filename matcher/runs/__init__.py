@@ -3,7 +3,11 @@
 from matcher.runs.compute import RunConfig, WeekInputs, WeekOutputs, compute_week
 from matcher.runs.store import (
     OFFER_OUTCOMES,
+    RECORDED_OUTCOMES,
     RUN_STATUSES,
+    OutcomeConflict,
+    OutcomeDateError,
+    RunConflict,
     RunOutcome,
     execute_run,
     export_digest,
@@ -19,8 +23,12 @@ from matcher.runs.week import normalise_week, parse_week, week_of, week_referenc
 
 __all__ = [
     "OFFER_OUTCOMES",
+    "RECORDED_OUTCOMES",
     "RUN_STATUSES",
+    "OutcomeConflict",
+    "OutcomeDateError",
     "RunConfig",
+    "RunConflict",
     "RunOutcome",
     "WeekInputs",
     "WeekOutputs",

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from matcher.frames import isin
+from matcher.io.csvsafe import neutralise_column
 from matcher.programs.candidates import program_candidates
 from matcher.programs.place import place
 from matcher.programs.posts import allocation_posts, open_mask, open_posts, places_left
@@ -177,7 +178,8 @@ class WeekOutputs:
 
 def canonical_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes that depend only on the frame's content: columns as given, rows as given,
-    floats with 6 decimals, dates ISO, missing values empty."""
+    floats with 6 decimals, dates ISO, missing values empty, text that a spreadsheet would run
+    as a formula prefixed with ``'`` (:mod:`matcher.io.csvsafe`)."""
     out = frame.copy()
     for column in out.columns:
         values = out[column]
@@ -187,7 +189,7 @@ def canonical_csv(frame: pd.DataFrame) -> bytes:
             pd.api.types.is_float_dtype(values.dtype)
             or pd.api.types.is_datetime64_any_dtype(values.dtype)
         ):
-            out[column] = values.astype(object).where(values.notna(), "")
+            out[column] = neutralise_column(values.astype(object).where(values.notna(), ""))
     text: str = out.to_csv(
         index=False,
         lineterminator="\n",

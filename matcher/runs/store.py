@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from matcher import __version__
 from matcher.errors import MatcherError
@@ -50,7 +51,11 @@ from matcher.storage.models import (
 from matcher.storage.upsert import python_column, read_table
 
 RUN_STATUSES = ("running", "succeeded", "failed", "abandoned")
-OFFER_OUTCOMES = ("pending", "accepted", "refused", "no_answer")
+#: ``superseded``: a pending offer of a week that was run again with ``replace`` (it was never
+#: acted on; the replacing run's offers stand instead).
+OFFER_OUTCOMES = ("pending", "accepted", "refused", "no_answer", "superseded")
+#: What an officer records for an offer.
+RECORDED_OUTCOMES = ("accepted", "refused", "no_answer")
 #: A running run whose heartbeat is older than this is taken as dead (another host crashed).
 STALE_AFTER = dt.timedelta(minutes=15)
 #: Testing hook: seconds to sleep inside the output transaction, before it commits, so a test
@@ -133,7 +138,12 @@ def _offers(connection: Connection, city: str, before_week: str) -> pd.DataFrame
     query = (
         select(Offer.seeker_id, Offer.post_id, Offer.outcome, Offer.week)
         .join(Run, Run.run_id == Offer.run_id)
-        .where(Offer.city == city, Offer.week < before_week, Run.status == "succeeded")
+        .where(
+            Offer.city == city,
+            Offer.week < before_week,
+            Run.status == "succeeded",
+            Offer.outcome != "superseded",
+        )
         .order_by(Offer.week, Offer.seeker_id, Offer.post_id, Offer.offer_id)
     )
     rows = connection.execute(query).all()
@@ -217,13 +227,63 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
 # --------------------------------------------------------------------------- runs
 
 
-def start_run(engine: Engine, city: str, week: str, config: RunConfig | None = None) -> int:
+class RunConflict(MatcherError):
+    """The city's week is being run, or already has offers and ``replace`` was not asked."""
+
+
+def _week_offers(connection: Connection, city: str, week: str) -> dict[str, int]:
+    """Outcome → count of the offers made for ``city``'s ``week`` by succeeded runs."""
+    rows = connection.execute(
+        select(Offer.outcome, func.count())
+        .join(Run, Run.run_id == Offer.run_id)
+        .where(Offer.city == city, Offer.week == week, Run.status == "succeeded")
+        .group_by(Offer.outcome)
+    ).all()
+    return {str(outcome): int(count) for outcome, count in rows}
+
+
+def _refuse_rerun(connection: Connection, city: str, week: str, replace: bool) -> None:
+    offers = _week_offers(connection, city, week)
+    live = {k: v for k, v in offers.items() if k != "superseded"}
+    if not live:
+        return
+    if not replace:
+        raise RunConflict(
+            f"city {city} week {week} was already run and has {sum(live.values())} offers; "
+            "a second run would offer the same places again. Re-run it with --replace "
+            "(API: replace=true) to supersede its pending offers"
+        )
+    answered = {k: v for k, v in live.items() if k != "pending"}
+    if answered:
+        detail = ", ".join(f"{v} {k}" for k, v in sorted(answered.items()))
+        raise RunConflict(
+            f"city {city} week {week} cannot be replaced: its offers already have outcomes "
+            f"({detail}); a replacement would offer those seekers and places again"
+        )
+
+
+def start_run(
+    engine: Engine,
+    city: str,
+    week: str,
+    config: RunConfig | None = None,
+    *,
+    replace: bool = False,
+) -> int:
     """Record a new ``running`` run and return its id (the work is done by :func:`execute_run`).
+
+    One run of a city's week computes at a time (a unique index over running runs), and a
+    week that already has offers is run again only with ``replace``: the new run's commit then
+    marks the earlier pending offers ``superseded`` in the same transaction, so a week's
+    offers never double.
 
     Raises
     ------
     MatcherError
         If the city code or the week is not valid.
+    RunConflict
+        The week is being run, or has offers and ``replace`` is false, or has offers with
+        recorded outcomes.
     """
     from matcher.reference import city_codes
 
@@ -233,6 +293,35 @@ def start_run(engine: Engine, city: str, week: str, config: RunConfig | None = N
     config = config or RunConfig()
     reap_abandoned(engine)
     now = _now()
+    with engine.begin() as connection:
+        running = connection.execute(
+            select(Run.run_id).where(Run.city == city, Run.week == week, Run.status == "running")
+        ).scalar()
+        if running is not None:
+            raise _running_conflict(city, week, running)
+        _refuse_rerun(connection, city, week, replace)
+    try:
+        return _insert_run(engine, city, week, config, replace, now)
+    except IntegrityError:
+        # Another process started the same week between the check and the insert.
+        with engine.connect() as connection:
+            running = connection.execute(
+                select(Run.run_id).where(
+                    Run.city == city, Run.week == week, Run.status == "running"
+                )
+            ).scalar()
+        raise _running_conflict(city, week, running) from None
+
+
+def _running_conflict(city: str, week: str, run_id: int | None) -> RunConflict:
+    return RunConflict(
+        f"city {city} week {week} is already being run (run {run_id}); wait for it to finish"
+    )
+
+
+def _insert_run(
+    engine: Engine, city: str, week: str, config: RunConfig, replace: bool, now: dt.datetime
+) -> int:
     with engine.begin() as connection:
         result = connection.execute(
             insert(Run).values(
@@ -250,6 +339,7 @@ def start_run(engine: Engine, city: str, week: str, config: RunConfig | None = N
                 heartbeat_at=now,
                 timings_json="{}",
                 summary_json="{}",
+                supersede=replace,
             )
         )
         key = result.inserted_primary_key
@@ -354,6 +444,20 @@ def execute_run(
         timings = {"load_inputs": round(load_seconds, 3), **outputs.timings}
         write_start = time.perf_counter()
         with engine.begin() as connection:
+            if run.supersede:
+                # The earlier run's pending offers give way to this run's, in the transaction
+                # that makes this run's offers visible: there is no moment with both.
+                connection.execute(
+                    update(Offer)
+                    .where(
+                        Offer.city == run.city,
+                        Offer.week == run.week,
+                        Offer.outcome == "pending",
+                        Offer.run_id != run_id,
+                    )
+                    .values(outcome="superseded")
+                )
+            _refuse_rerun(connection, run.city, run.week, replace=bool(run.supersede))
             _write_outputs(connection, run_id, inputs, outputs)
             pause = os.environ.get(PAUSE_ENV)
             if pause:
@@ -395,9 +499,11 @@ def run_week(
     week: str,
     config: RunConfig | None = None,
     progress: Callable[[str, float], None] | None = None,
+    *,
+    replace: bool = False,
 ) -> RunOutcome:
     """Start and execute one weekly run (see :func:`start_run`, :func:`execute_run`)."""
-    return execute_run(engine, start_run(engine, city, week, config), progress)
+    return execute_run(engine, start_run(engine, city, week, config, replace=replace), progress)
 
 
 # --------------------------------------------------------------------------- reading runs
@@ -458,30 +564,62 @@ def latest_run(connection: Connection, city: str | None = None) -> int | None:
 # --------------------------------------------------------------------------- offers
 
 
+class OutcomeConflict(MatcherError):
+    """The offer already has an outcome (recorded first by someone else, or earlier)."""
+
+
+class OutcomeDateError(MatcherError):
+    """An outcome date before the offer's week or after today."""
+
+
 def record_outcome(
     engine: Engine, offer_id: int, outcome: str, when: dt.date | None = None
 ) -> dict[str, Any]:
     """Record what came of an offer. ``accepted`` takes the seeker out of the pool from the
     offer's week on and counts the place as filled; the next runs read every outcome.
 
+    The outcome is set by one conditional update (``… WHERE outcome = 'pending'``): of two
+    officers answering the same offer at once exactly one succeeds, on SQLite (the write lock
+    serialises the updates, and the second sees the first's outcome) and on PostgreSQL (the
+    second waits for the row lock, then re-checks the condition). The seeker's
+    ``placed_week`` and the post's ``filled`` change in the same transaction, only for the
+    update that won.
+
     Raises
     ------
     MatcherError
-        Unknown offer or outcome, or an offer whose outcome is already final.
+        Unknown offer or outcome.
+    OutcomeDateError
+        ``when`` before the Monday of the offer's week or after today.
+    OutcomeConflict
+        The offer already has an outcome.
     """
-    if outcome not in OFFER_OUTCOMES[1:]:
-        raise MatcherError(f"outcome must be one of {', '.join(OFFER_OUTCOMES[1:])}")
-    with engine.begin() as connection:
+    if outcome not in RECORDED_OUTCOMES:
+        raise MatcherError(f"outcome must be one of {', '.join(RECORDED_OUTCOMES)}")
+    with engine.connect() as connection:
         offer = connection.execute(select(Offer).where(Offer.offer_id == offer_id)).first()
-        if offer is None:
-            raise MatcherError(f"no offer {offer_id}")
-        if offer.outcome != "pending":
-            raise MatcherError(f"offer {offer_id} already has outcome {offer.outcome}")
-        connection.execute(
-            update(Offer)
-            .where(Offer.offer_id == offer_id)
-            .values(outcome=outcome, outcome_date=when or dt.date.today())
+    if offer is None:
+        raise MatcherError(f"no offer {offer_id}")
+    when = when or dt.date.today()
+    monday = week_reference_date(offer.week) - dt.timedelta(days=6)
+    if not monday <= when <= dt.date.today():
+        raise OutcomeDateError(
+            f"outcome date {when.isoformat()} must be between the offer's week start "
+            f"{monday.isoformat()} and today"
         )
+    with engine.begin() as connection:
+        # The first statement of the transaction is the write: on SQLite it takes the write
+        # lock (waiting for another writer) before anything is read, so it sees the latest row.
+        won = connection.execute(
+            update(Offer)
+            .where(Offer.offer_id == offer_id, Offer.outcome == "pending")
+            .values(outcome=outcome, outcome_date=when)
+        ).rowcount
+        if won != 1:
+            current = connection.execute(
+                select(Offer.outcome).where(Offer.offer_id == offer_id)
+            ).scalar()
+            raise OutcomeConflict(f"offer {offer_id} already has outcome {current}")
         if outcome == "accepted":
             connection.execute(
                 update(seekers)
@@ -493,15 +631,15 @@ def record_outcome(
                 .where(posts.c.post_id == offer.post_id)
                 .values(filled=posts.c.filled + 1)
             )
-        return {
-            "offer_id": offer_id,
-            "run_id": offer.run_id,
-            "city": offer.city,
-            "week": offer.week,
-            "seeker_id": offer.seeker_id,
-            "post_id": offer.post_id,
-            "outcome": outcome,
-        }
+    return {
+        "offer_id": offer_id,
+        "run_id": offer.run_id,
+        "city": offer.city,
+        "week": offer.week,
+        "seeker_id": offer.seeker_id,
+        "post_id": offer.post_id,
+        "outcome": outcome,
+    }
 
 
 def delete_unfinished(engine: Engine) -> int:

@@ -24,6 +24,8 @@ ENV_VAR = "MATCHER_DB"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # A writer waits this long for another writer's transaction on SQLite before giving up.
 _SQLITE_BUSY_MS = 60_000
+#: What a client told "busy" (HTTP 503) is asked to wait before retrying, in seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 def default_sqlite_path() -> Path:
@@ -44,18 +46,43 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers (the API) work while a run writes; foreign keys are off by default.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers (the API) work while a run writes; foreign keys are off by default.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means "another writer holds the lock; try again"."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _require_psycopg() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ModuleNotFoundError:
+        raise MatcherError(
+            "PostgreSQL needs the psycopg driver, which is not installed: "
+            "pip install 'matcher[postgres]'"
+        ) from None
+
+
+def make_engine(
+    url: str | None = None, *, busy_timeout_ms: int = _SQLITE_BUSY_MS, **kwargs: Any
+) -> Engine:
     """An engine for ``url`` (see :func:`resolve_url`); SQLite files get their directory made.
+
+    Statement parameters are never shown in logs or error messages (``hide_parameters``):
+    they hold identity numbers and names. ``busy_timeout_ms`` is how long a SQLite writer
+    waits for another's lock before the statement fails as busy.
 
     Raises
     ------
@@ -70,13 +97,18 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise MatcherError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 60})
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        )
         engine = create_engine(parsed, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
+    if parsed.get_driver_name() == "psycopg":
+        _require_psycopg()
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
 

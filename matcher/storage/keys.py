@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from matcher.errors import MatcherError
 from matcher.storage.models import ApiKey
@@ -42,8 +42,17 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(engine: Engine, role: str, city: str | None = None, label: str = "") -> str:
+def create_key(
+    engine: Engine,
+    role: str,
+    city: str | None = None,
+    label: str = "",
+    *,
+    expires_at: dt.datetime | None = None,
+) -> str:
     """Create a key and return its full text (the only time it exists in clear).
+
+    ``expires_at`` (naive UTC): the key stops working then; ``None``: it works until revoked.
 
     Raises
     ------
@@ -68,8 +77,9 @@ def create_key(engine: Engine, role: str, city: str | None = None, label: str = 
                 role=role,
                 city=city,
                 label=label,
-                created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                created_at=utc_now(),
                 revoked=False,
+                expires_at=expires_at,
             )
         )
     return f"{_PREFIX}_{key_id}_{secret}"
@@ -83,21 +93,65 @@ def verify_key(engine: Engine, text: str) -> Principal | None:
         return None
     with engine.connect() as connection:
         row = connection.execute(
-            select(ApiKey.digest, ApiKey.role, ApiKey.city, ApiKey.revoked).where(
-                ApiKey.key_id == key_id
-            )
+            select(
+                ApiKey.digest, ApiKey.role, ApiKey.city, ApiKey.revoked, ApiKey.expires_at
+            ).where(ApiKey.key_id == key_id)
         ).first()
-    if row is None or row.revoked:
+    if row is None or not usable(row.revoked, row.expires_at):
         return None
     if not hmac.compare_digest(row.digest, _digest(secret)):
         return None
     return Principal(key_id=key_id, role=row.role, city=row.city)
 
 
+def utc_now() -> dt.datetime:
+    """Now in UTC, naive (as the database stores it)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def usable(revoked: bool, expires_at: dt.datetime | None) -> bool:
+    """Whether a key in this state still works."""
+    return not revoked and (expires_at is None or utc_now() < expires_at)
+
+
 def revoke_key(engine: Engine, key_id: str) -> bool:
-    """Revoke a key by id; ``False`` if there is no such key."""
+    """Revoke a key by id, ending its dashboard sessions; ``False`` if there is no such key."""
+    from matcher.storage.models import DashboardSession
+
     with engine.begin() as connection:
         result = connection.execute(
             update(ApiKey).where(ApiKey.key_id == key_id).values(revoked=True)
         )
+        connection.execute(delete(DashboardSession).where(DashboardSession.key_id == key_id))
         return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What ``matcher apikey list`` shows of a key (never its secret or digest)."""
+
+    key_id: str
+    role: str
+    city: str | None
+    label: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked: bool
+
+    @property
+    def state(self) -> str:
+        if self.revoked:
+            return "revoked"
+        return "active" if usable(False, self.expires_at) else "expired"
+
+
+def list_keys(engine: Engine) -> list[KeyInfo]:
+    """Every key, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                ApiKey.key_id, ApiKey.role, ApiKey.city, ApiKey.label, ApiKey.created_at,
+                ApiKey.expires_at, ApiKey.revoked,
+            ).order_by(ApiKey.created_at, ApiKey.key_id)
+        ).all()  # fmt: skip
+    return [KeyInfo(*row) for row in rows]

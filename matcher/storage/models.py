@@ -26,6 +26,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -116,6 +118,20 @@ class ApiKey(Base):
     label: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: After this (UTC) the key no longer works; ``None``: no expiry.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DashboardSession(Base):
+    """A logged-in dashboard session: the browser holds a random id, the database its SHA-256
+    and the key it acts for (never the key itself)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.key_id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class Run(Base):
@@ -123,6 +139,18 @@ class Run(Base):
     ``succeeded``: they are written in the same transaction that flips the status."""
 
     __tablename__ = "runs"
+    # At most one run of a city's week computes at a time: enforced by the database, so two
+    # processes (CLI and API, or two API workers) starting the same week cannot both succeed.
+    __table_args__ = (
+        Index(
+            "uq_runs_city_week_running",
+            "city",
+            "week",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
     run_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     city: Mapped[str] = mapped_column(String(4), index=True)
@@ -143,6 +171,8 @@ class Run(Base):
     timings_json: Mapped[str] = mapped_column(Text, default="{}")
     summary_json: Mapped[str] = mapped_column(Text, default="{}")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Started with ``--replace``: its commit supersedes the week's earlier pending offers.
+    supersede: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RunRecommendation(Base):
@@ -223,6 +253,7 @@ __all__ = [
     "STORED_TABLES",
     "ApiKey",
     "Base",
+    "DashboardSession",
     "Offer",
     "Run",
     "RunFamily",

@@ -9,6 +9,7 @@ batch: nothing of it is written, and every problem is reported at once with its 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,8 @@ import pandas as pd
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from matcher.errors import DataValidationError, Problem
-from matcher.frames import isin
+from matcher.errors import DataValidationError, MatcherError, Problem
+from matcher.idnumber import mask
 from matcher.io.load import check_identity_numbers, check_references, parse_table
 from matcher.schemas.tables import TABLES, TableSpec
 from matcher.storage.models import DOMAIN_TABLES, STORED_TABLES
@@ -70,6 +71,49 @@ def raw_from_records(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns, dtype="string")
 
 
+def json_cell_problems(records: Sequence[Mapping[str, Any]], label: str) -> list[Problem]:
+    """Cells of a JSON batch that no table cell can hold: an object, or a list holding objects
+    or lists (there is no text for it; it would be stored as its Python repr), and text with
+    a lone surrogate (``"\\ud800"`` is valid JSON but not Unicode text: it cannot be encoded
+    to be stored, nor even held in a text column of a frame).
+
+    Rows are counted as in a spreadsheet (first row 2) like every other problem; at most
+    :data:`KEPT_PROBLEMS` are returned.
+    """
+    problems: list[Problem] = []
+    for index, record in enumerate(records):
+        for column, value in record.items():
+            rule = None
+            if isinstance(value, dict) or (
+                isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
+            ):
+                rule = (
+                    "must be a single value (text, number, true/false) or a list of them, "
+                    "not an object"
+                )
+            elif _has_surrogate(value) or (
+                isinstance(value, list) and any(_has_surrogate(item) for item in value)
+            ):
+                rule = _SURROGATE_RULE
+            elif _has_surrogate(column):
+                rule = "the column name " + _SURROGATE_RULE
+            if rule is not None:
+                problems.append(
+                    Problem(label, index + _FIRST_DATA_ROW, printable(str(column)), None, rule)
+                )
+                if len(problems) >= KEPT_PROBLEMS:
+                    return problems
+    return problems
+
+
+def _has_surrogate(value: object) -> bool:
+    # isascii is a C-speed test: only non-ASCII text is searched.
+    return isinstance(value, str) and not value.isascii() and bool(_SURROGATES.search(value))
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _existing_ids(connection: Connection, table: str, ids: Iterable[str]) -> set[str]:
     key = TABLES[table].key
     column = DOMAIN_TABLES[table].c[key]
@@ -81,6 +125,21 @@ def _existing_ids(connection: Connection, table: str, ids: Iterable[str]) -> set
     return found
 
 
+def _stored_cities(connection: Connection, table: str, ids: Iterable[str]) -> dict[str, str]:
+    """``id → city`` of the stored rows of ``table`` among ``ids``."""
+    key = TABLES[table].key
+    domain = DOMAIN_TABLES[table]
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = connection.execute(
+            select(domain.c[key], domain.c.city).where(domain.c[key].in_(chunk))
+        )
+        found.update({str(row_id): str(city) for row_id, city in rows})
+    return found
+
+
 def _database_problems(
     connection: Connection, name: str, frame: pd.DataFrame, label: str
 ) -> list[Problem]:
@@ -89,14 +148,17 @@ def _database_problems(
         if table != name:
             continue
         values = frame[column].astype("string")
-        present = values.dropna()
-        known = _existing_ids(connection, target, present.tolist())
-        unknown = values.notna() & ~isin(values, known)
-        for index in unknown[unknown].index:
-            problems.append(
-                Problem(label, int(index) + _FIRST_DATA_ROW, column, str(values[index]),
-                        f"unknown id: not found in {target}.{TABLES[target].key}")
-            )  # fmt: skip
+        cities = frame["city"].astype("string")
+        known = _stored_cities(connection, target, values.dropna().tolist())
+        for index in values[values.notna()].index:
+            # A reference must name a row of the same city: a 2101 seeker in a 2103 household
+            # would put one city's people into another's runs. The message is the same as for
+            # an unknown id, so it does not tell which ids exist in other cities.
+            if known.get(str(values[index])) != str(cities[index]):
+                problems.append(
+                    Problem(label, int(index) + _FIRST_DATA_ROW, column, str(values[index]),
+                            f"unknown id: no {target}.{TABLES[target].key} of this row's city")
+                )  # fmt: skip
     if name == "seekers":
         # An identity number belongs to one person: another seeker id may not reuse it.
         seekers = DOMAIN_TABLES["seekers"]
@@ -110,17 +172,140 @@ def _database_problems(
                 )
             )
             owners.update({str(number): str(owner) for number, owner in rows})
-        from matcher.idnumber import mask
-
         for index, (number, seeker_id) in enumerate(
             zip(frame["id_number"].tolist(), frame["seeker_id"].tolist(), strict=True)
         ):
             owner = owners.get(str(number))
             if owner is not None and owner != str(seeker_id):
+                # Neither the number nor the other seeker's id: that one may be another city's.
                 problems.append(
                     Problem(label, index + _FIRST_DATA_ROW, "id_number", mask(number),
-                            f"identity number already registered to seeker {owner}")
+                            "identity number already registered to another seeker")
                 )  # fmt: skip
+    return problems
+
+
+class ForeignRowsError(MatcherError):
+    """Rows of a batch whose ids are stored under a city the writer may not change.
+
+    ``rows`` are the batch's spreadsheet rows (header = 1). The message names no city: to the
+    writer these ids are as good as absent.
+    """
+
+    def __init__(self, table: str, rows: Sequence[int]) -> None:
+        self.table = table
+        self.rows = list(rows)
+        super().__init__(f"{len(self.rows)} {table} row(s) name ids this key cannot write")
+
+
+def foreign_rows(connection: Connection, name: str, frame: pd.DataFrame, city: str) -> list[int]:
+    """Spreadsheet rows of ``frame`` whose id is stored with a city other than ``city``.
+
+    On PostgreSQL the stored rows are locked (``FOR UPDATE``) until the transaction ends, so
+    the city checked is the city the upsert overwrites.
+    """
+    spec = TABLES[name]
+    domain = DOMAIN_TABLES[name]
+    keys = frame[spec.key].astype(str).tolist()
+    stored: dict[str, str] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(domain.c[spec.key], domain.c.city).where(
+            domain.c[spec.key].in_(wanted[start : start + _CHUNK])
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        stored.update({str(k): str(c) for k, c in connection.execute(query)})
+    return [
+        index + _FIRST_DATA_ROW
+        for index, key in enumerate(keys)
+        if key in stored and stored[key] != city
+    ]
+
+
+class BatchRejected(DataValidationError):
+    """A rejected batch whose problems were too many to keep: the first ones are listed,
+    ``omitted`` counts the others found, and ``unchecked_rows`` says how many rows were not
+    checked at all once enough problems were found. A million bad rows cost a bounded amount
+    of memory and time."""
+
+    def __init__(
+        self, problems: Iterable[Problem], omitted: int = 0, unchecked_rows: int = 0
+    ) -> None:
+        super().__init__(problems)
+        self.omitted = omitted
+        self.unchecked_rows = unchecked_rows
+
+
+#: Rows of the first chunk of a batch's row-by-row pre-check; each clean chunk doubles the
+#: next, up to :data:`MAX_CHUNK_ROWS`. A bad batch stops early (the problems of a chunk, at
+#: most its rows × columns, bound memory and time); a good one takes few chunks.
+FIRST_CHUNK_ROWS = 200
+MAX_CHUNK_ROWS = 8_000
+#: Problems kept for the report; later ones are only counted.
+KEPT_PROBLEMS = 1_000
+#: Longest value of the VARCHAR(64) columns (ids, codes, identity numbers, see ``models``).
+_SHORT_TEXT = 64
+_NUL_RULE = "contains a NUL character: not storable text"
+_SURROGATE_RULE = "contains a lone surrogate (not Unicode text): not storable"
+
+
+class _Collector:
+    """Problems in order, keeping the first :data:`KEPT_PROBLEMS` and counting the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.omitted = 0
+        self.unchecked_rows = 0
+
+    def add(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            if len(self.kept) < KEPT_PROBLEMS:
+                self.kept.append(problem)
+            else:
+                self.omitted += 1
+
+    def raise_if_any(self) -> None:
+        if self.kept:
+            raise BatchRejected(self.kept, self.omitted, self.unchecked_rows)
+
+
+def _nul_problems(raw: pd.DataFrame, label: str, found: _Collector) -> None:
+    """NUL characters, in headers or cells: PostgreSQL refuses them in text (SQLite would cut
+    the value there), so both refuse them here, with the row and column."""
+    for header in raw.columns:
+        if "\x00" in str(header):
+            found.add([Problem(label, 1, printable(str(header)), None, _NUL_RULE)])
+    for header in raw.columns:
+        cells = raw[header].astype("string")
+        bad = cells.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+        for index in np.flatnonzero(bad)[: KEPT_PROBLEMS + 1]:
+            found.add([Problem(label, int(index) + _FIRST_DATA_ROW, printable(str(header)),
+                               printable(str(cells.iloc[index]))[:200], _NUL_RULE)])  # fmt: skip
+        found.omitted += max(0, int(bad.sum()) - KEPT_PROBLEMS - 1)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates and NULs written as escapes, so a message can carry it
+    (a surrogate cannot be encoded as UTF-8: a response holding one would fail to encode)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _length_problems(frame: pd.DataFrame, label: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for column in frame.columns:
+        if not (column.endswith("_id") or column in ("city", "district", "id_number")):
+            continue
+        if not pd.api.types.is_string_dtype(frame[column].dtype):
+            continue
+        long = (frame[column].astype("string").str.len() > _SHORT_TEXT).fillna(False)
+        for index in long[long].index[:KEPT_PROBLEMS]:
+            value = str(frame[column][index])
+            problems.append(
+                Problem(label, int(index) + _FIRST_DATA_ROW, column,
+                        mask(value) if column == "id_number" else value[:_SHORT_TEXT] + "…",
+                        f"longer than {_SHORT_TEXT} characters")
+            )  # fmt: skip
     return problems
 
 
@@ -133,6 +318,11 @@ def validate_batch(
     reference_date: dt.date | None = None,
 ) -> pd.DataFrame:
     """Parse and check a batch of ``name`` rows; return the typed frame.
+
+    A batch larger than :data:`FIRST_CHUNK_ROWS` rows is first checked row by row in growing
+    chunks, keeping the first :data:`KEPT_PROBLEMS` problems and counting the others of the
+    chunks checked; once that many are found the remaining rows are not checked (their number
+    is reported). So the memory and time spent on a bad batch do not grow with its problems.
 
     Parameters
     ----------
@@ -148,23 +338,45 @@ def validate_batch(
 
     Raises
     ------
-    DataValidationError
-        Every problem of the batch at once.
+    BatchRejected
+        The problems of the batch (a :class:`DataValidationError`), with how many more were
+        found than are listed.
     """
     if name not in STORED_TABLES:
         raise ValueError(f"The 'name' parameter must be one of {STORED_TABLES}. Got {name!r}.")
     spec = TABLES[name]
     label = label or f"{name} batch"
     when = reference_date or dt.date.today()
-    frame, problems = parse_table(raw.reset_index(drop=True), spec, label, when)
-    if problems:
-        raise DataValidationError(problems)
+    raw = raw.reset_index(drop=True)
+    found = _Collector()
+    _nul_problems(raw, label, found)
+    found.raise_if_any()
+    if len(raw) > FIRST_CHUNK_ROWS:
+        start, size = 0, FIRST_CHUNK_ROWS
+        while start < len(raw):
+            _, chunk_problems = parse_table(raw.iloc[start : start + size], spec, label, when)
+            found.add(chunk_problems)
+            start += size
+            header = any(p.row is None or p.row < _FIRST_DATA_ROW for p in chunk_problems)
+            if header or len(found.kept) >= KEPT_PROBLEMS:
+                # A header problem repeats in every chunk; past the kept problems, more
+                # would only be counted, at the cost of validating every remaining row.
+                found.unchecked_rows = 0 if header else len(raw) - start
+                break
+            # Grow while clean; after a chunk with problems start small again, so a bad stretch
+            # of rows is met by a small chunk (pandera's cost grows with the failures found).
+            size = FIRST_CHUNK_ROWS if chunk_problems else min(2 * size, MAX_CHUNK_ROWS)
+        found.raise_if_any()
+    frame, problems = parse_table(raw, spec, label, when)
+    found.add(problems)
+    found.raise_if_any()
+    found.add(_length_problems(frame, label))
+    found.raise_if_any()
     if name == "seekers":
-        problems.extend(check_identity_numbers(frame, label, when))
-    problems.extend(check_references({name: frame}, {name: label}))
-    problems.extend(_database_problems(connection, name, frame, label))
-    if problems:
-        raise DataValidationError(problems)
+        found.add(check_identity_numbers(frame, label, when))
+    found.add(check_references({name: frame}, {name: label}))
+    found.add(_database_problems(connection, name, frame, label))
+    found.raise_if_any()
     return frame
 
 
@@ -200,11 +412,29 @@ def _insert(connection: Connection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-def upsert_frame(connection: Connection, name: str, frame: pd.DataFrame) -> UpsertResult:
+def upsert_frame(
+    connection: Connection, name: str, frame: pd.DataFrame, *, city: str | None = None
+) -> UpsertResult:
     """Insert or update validated rows of ``name`` (by key). Service state (a seeker's
-    ``placed_week``, a post's ``filled``) is kept on update."""
+    ``placed_week``, a post's ``filled``) is kept on update.
+
+    With ``city`` (a city key's write) every row must be of that city and may only overwrite a
+    stored row of that city: checked before writing, enforced by the update itself (it only
+    applies where the stored city is ``city``) and checked again after it, all in the caller's
+    transaction, so a concurrent writer cannot slip a row of another city in between.
+
+    Raises
+    ------
+    ForeignRowsError
+        With ``city``: rows whose ids are stored under another city (nothing is written once
+        the caller rolls back).
+    """
     spec = TABLES[name]
     table = DOMAIN_TABLES[name]
+    if city is not None:
+        foreign = foreign_rows(connection, name, frame, city)
+        if foreign:
+            raise ForeignRowsError(name, foreign)
     records = frame_records(frame, spec)
     keys = [str(r[spec.key]) for r in records]
     existing = _existing_ids(connection, name, keys)
@@ -215,8 +445,15 @@ def upsert_frame(connection: Connection, name: str, frame: pd.DataFrame) -> Upse
         statement = statement.on_conflict_do_update(
             index_elements=[table.c[spec.key]],
             set_={column: statement.excluded[column] for column in data_columns},
+            where=None if city is None else table.c.city == city,
         )
         connection.execute(statement, chunk)
+    if city is not None:
+        # A row inserted by another city's writer after the first check was not updated (the
+        # conflict's condition failed): it still holds the other city, and the batch fails.
+        foreign = foreign_rows(connection, name, frame, city)
+        if foreign:
+            raise ForeignRowsError(name, foreign)
     updated = len(set(keys) & existing)
     return UpsertResult(name, len(set(keys)) - updated, updated)
 

@@ -41,3 +41,23 @@ def test_write_tables_all_or_none(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     write_tables({"a.csv": pd.DataFrame({"x": [1]})}, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_csv_cells_that_start_a_formula_are_written_inert(tmp_path: Path) -> None:
+    """OWASP CSV injection: text cells starting =, +, -, @, tab or CR get a leading quote;
+    numbers (a negative count) are left alone."""
+    from matcher.io.atomic import write_table
+    from matcher.io.csvsafe import neutralise_cell
+
+    frame = pd.DataFrame(
+        {
+            "seeker_id": ['=HYPERLINK("http://x")', "+1", "-a", "@SUM(A1)", "\tx", "S1"],
+            "days_left": [-3, 1, 2, 3, 4, 6],
+        }
+    )
+    write_table(frame, tmp_path / "out.csv")
+    back = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert back["seeker_id"].tolist()[:4] == ['\'=HYPERLINK("http://x")', "'+1", "'-a", "'@SUM(A1)"]
+    assert back["seeker_id"].iloc[4] == "'\tx"
+    assert neutralise_cell("\rx") == "'\rx"
+    assert back["seeker_id"].iloc[5] == "S1" and back["days_left"].iloc[0] == "-3"

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, func, select
 
 from matcher.errors import MatcherError
 from matcher.runs import (
+    RunConfig,
+    compute_week,
     export_digest,
     export_run,
     load_inputs,
@@ -48,7 +50,7 @@ def _rows(engine: Engine, model: type, run_id: int) -> int:
 
 def test_run_is_recorded_and_rerun_is_byte_identical(loaded: Engine) -> None:
     first = run_week(loaded, "2101", "2009-W12")
-    second = run_week(loaded, "2101", "2009-W12")
+    second = run_week(loaded, "2101", "2009-W12", replace=True)
     assert first.run_id != second.run_id
     assert first.input_hash == second.input_hash
     assert first.output_hash == second.output_hash
@@ -112,9 +114,13 @@ def test_offers_feed_the_next_week(sqlite_loaded: Engine) -> None:
     assert changes["previous_run"] == week12.run_id
     assert changes["last_week_offers"]["accepted"] == 1
     assert changes["last_week_offers"]["refused"] == 1
-    # Re-running week 12 now still reads week 12's pool: the same outputs as the first time.
-    again = run_week(engine, "2101", "2009-W12")
-    assert again.output_hash == week12.output_hash
+    # Re-computing week 12 now still reads week 12's pool: the same outputs as the first time.
+    with engine.connect() as connection:
+        inputs = load_inputs(connection, "2101", "2009-W12")
+    assert compute_week(inputs, RunConfig()).digest() == week12.output_hash
+    # Recording it again is refused: two of its offers have answers a replacement would undo.
+    with pytest.raises(MatcherError, match="cannot be replaced"):
+        run_week(engine, "2101", "2009-W12", replace=True)
 
 
 def test_killed_run_leaves_nothing_visible_and_can_be_retried(
@@ -175,7 +181,7 @@ def test_two_cities_at_once_both_complete(sqlite_loaded: Engine) -> None:
     assert not errors
     assert set(results) == {"2101", "2102"}
     # Each equals the same city's run done alone (isolation between concurrent runs).
-    assert run_week(sqlite_loaded, "2101", "2009-W12").output_hash == results["2101"]
+    assert run_week(sqlite_loaded, "2101", "2009-W12", replace=True).output_hash == results["2101"]
 
 
 def test_start_run_rejects_bad_city_and_week(sqlite_loaded: Engine) -> None:
