@@ -8,8 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import ConnectionDep, ProvinceDep
 from api.schemas import QuotasPublic
-from matcher.quotas.methods import apportion
-from matcher.reference import city_codes
+from matcher.programs.quotas import city_quotas, need_from_counts
 from matcher.runs import queries
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
@@ -32,28 +31,22 @@ def get_quotas(
     ] = "webster",
 ) -> dict[str, Any]:
     latest = queries.latest_runs_by_city(connection)
-    cities = list(city_codes())
-    need = [
-        int(
-            latest.get(c, {})
-            .get("summary", {})
-            .get("fairness", {})
-            .get(program, {})
-            .get("eligible", 0)
-        )
-        for c in cities
-    ]
-    if sum(need) == 0:
+    counts = {
+        city: int(run.get("summary", {}).get("fairness", {}).get(program, {}).get("eligible", 0))
+        for city, run in latest.items()
+    }
+    if sum(counts.values()) == 0:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "no succeeded runs with eligible seekers yet: no need known"
         )
-    result = apportion(cities, need, total, method, ties="lot", seed=0)
+    # The same need, method and lot as every other city quota (matcher.programs.quotas).
+    quotas = city_quotas(need_from_counts(counts), total, method=method)
     return {
         "program": program,
         "total": total,
         "method": method,
         "items": [
-            {"city": c, "need": n, "quota": q}
-            for c, n, q in zip(cities, need, result.seats, strict=True)
+            {"city": str(row["region"]), "need": int(row["weight"]), "quota": int(row["quota"])}
+            for row in quotas.to_dict("records")
         ],
     }
