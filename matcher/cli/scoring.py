@@ -40,6 +40,18 @@ titles_app = typer.Typer(
 )
 
 
+def _vocabulary_table(vocabulary: Path | None) -> pd.DataFrame:
+    """The given vocabulary file (its warnings printed), else the shipped CSCO 2022 one."""
+    from matcher.scoring.coder_persist import shipped_vocabulary
+    from matcher.scoring.vocabulary import Vocabulary
+
+    if vocabulary is None:
+        return shipped_vocabulary()
+    index = Vocabulary.from_csv(vocabulary)
+    _print_problems(index.warnings, f"warning(s) in {vocabulary}")
+    return index.frame
+
+
 def _read_titles(path: Path) -> list[str]:
     from matcher.scoring.title_input import read_csv_utf8
 
@@ -72,16 +84,9 @@ def _load_coder(
         load_coder,
         read_labelled,
         shipped_labelled_titles,
-        shipped_vocabulary,
     )
-    from matcher.scoring.vocabulary import Vocabulary
 
-    if vocabulary is not None:
-        index = Vocabulary.from_csv(vocabulary)
-        _print_problems(index.warnings, f"warning(s) in {vocabulary}")
-        table = index.frame
-    else:
-        table = shipped_vocabulary()
+    table = _vocabulary_table(vocabulary)
     if labelled is not None:
         extra = read_labelled(labelled)
         shipped = shipped_labelled_titles()
@@ -207,15 +212,9 @@ def titles_evaluate(
     lies under the labelled code.
     """
     from matcher.scoring.coder_eval import evaluate_coder
-    from matcher.scoring.coder_persist import read_labelled, shipped_vocabulary
-    from matcher.scoring.vocabulary import Vocabulary
+    from matcher.scoring.coder_persist import read_labelled
 
-    if vocabulary is not None:
-        index = Vocabulary.from_csv(vocabulary)
-        _print_problems(index.warnings, f"warning(s) in {vocabulary}")
-        table = index.frame
-    else:
-        table = shipped_vocabulary()
+    table = _vocabulary_table(vocabulary)
     frame = read_labelled(labelled)
     evaluation = evaluate_coder(
         frame["title"].tolist(),

@@ -133,9 +133,10 @@ def run_program(
     if eligibility is None:
         eligibility = program_eligibility(seekers, households, program, dataset.reference_date)
     posts = open_posts(dataset["posts"], program)
+    post_table = allocation_posts(posts)
     quotas = city_quotas(
         city_need(eligibility),
-        int(allocation_posts(posts)["capacity"].sum()),
+        int(post_table["capacity"].sum()),
         method=quota_method,
         preset=quota_preset,
     )
@@ -145,7 +146,7 @@ def run_program(
     placement = place(
         program,
         allocation_seekers(seekers, households, eligibility),
-        allocation_posts(posts),
+        post_table,
         candidates.scored(),
         mechanism=mechanism,
         city_caps=quota_caps(quotas),
