@@ -51,6 +51,14 @@ def city_label(code: str) -> str:
     return f"{row.at[code, 'name']!s} {row.at[code, 'pinyin']!s}"
 
 
+def minimum_wages() -> dict[str, int]:
+    """City code → 2009 monthly minimum wage in yuan (最低工资标准) for its urban districts, from
+    ``data/minimum_wages.csv`` (the floor of internship allowances (十七) and the line of
+    low-income households (二十七)). The figures are marked there as assumed, not sourced."""
+    table = _read_csv("minimum_wages.csv")
+    return {str(c): int(v) for c, v in zip(table["city"], table["monthly_yuan"], strict=True)}
+
+
 # --------------------------------------------------------------------------------------------
 # Codes used across the tables. Each is the one place that fact lives.
 # --------------------------------------------------------------------------------------------

@@ -60,20 +60,30 @@ def eligibility(
     program: Annotated[str, typer.Option(help="Program id: welfare, grassroots, internship …")],
     out: Annotated[Path, typer.Option(help="Output CSV: one row per seeker.")],
     reference_date: ReferenceDate = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Priority preset of the rules file (welfare: listing_order); default: the "
+            "file's own order (notice)."
+        ),
+    ] = None,
 ) -> None:
-    """Write eligibility, priority tier and reasons of every seeker for one program."""
+    """Write eligibility, priority tier, need index, groups and reasons of every seeker for one
+    program."""
     from matcher.eligibility import eligibility_for_dir
     from matcher.io.atomic import write_table
 
     with console.status(f"Evaluating {program} eligibility …"):
-        result = eligibility_for_dir(directory, program, _parse_date(reference_date))
+        result = eligibility_for_dir(directory, program, _parse_date(reference_date), preset=preset)
     write_table(result, out)
     eligible = result[result["eligible"]]
     table = Table(title=f"{program}: {len(eligible):,} of {len(result):,} seekers eligible")
     table.add_column("tier", justify="right")
     table.add_column("seekers", justify="right")
-    for tier, count in eligible["tier"].value_counts().sort_index().items():
-        table.add_row(str(tier), f"{count:,}")
+    table.add_column("need (min–max)", justify="right")
+    for tier, rows in eligible.groupby("tier", sort=True):
+        need = rows["need"]
+        table.add_row(str(tier), f"{len(rows):,}", f"{need.min()}–{need.max()}")
     console.print(table)
     console.print(f"Wrote {out}")
 

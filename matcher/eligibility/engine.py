@@ -18,8 +18,8 @@ NO_GROUP = "no_group"
 AGE_LIMIT = "age_limit"
 
 ELIGIBILITY_COLUMNS: tuple[str, ...] = (
-    "seeker_id", "city", "district", "program", "eligible", "tier", "groups", "excluded_by",
-    "reasons", "kinds",
+    "seeker_id", "city", "district", "program", "eligible", "tier", "need", "priority", "groups",
+    "excluded_by", "reasons", "kinds",
 )  # fmt: skip
 
 
@@ -56,7 +56,10 @@ def evaluate_eligibility(
     -------
     DataFrame
         One row per seeker in input order, columns :data:`ELIGIBILITY_COLUMNS`: ``eligible``
-        (bool), ``tier`` (Int64, 1 highest, NA if not eligible), ``groups`` (``|``-separated ids of
+        (bool), ``tier`` (Int64, 1 highest, NA if not eligible), ``need`` (the need index of the
+        policy's ``[priority.need]``, 0 without one), ``priority`` (the allocation order, 1
+        first: tier, then need descending; :meth:`CompiledPolicy.priority_level`), ``groups``
+        (``|``-separated ids of
         every group the person qualifies under, kept even when a requirement excludes them),
         ``excluded_by`` (``|``-separated failed requirement ids, ``age_limit`` or ``no_group``),
         ``reasons`` (Chinese with English), ``kinds`` (training kinds open to the seeker).
@@ -93,6 +96,18 @@ def evaluate_eligibility(
     in_group = tier != np.iinfo(np.int64).max
     eligible = meets_all & in_group
 
+    # 需要程度: within a tier, more groups and a hardship household go first (before the score).
+    need = np.zeros(size, dtype=np.int64)
+    need_terms: list[tuple[str, np.ndarray]] = []
+    if policy.need is not None:
+        n_groups = np.sum([mask for _, mask in qualifying], axis=0, dtype=np.int64)
+        need += policy.need.per_group * n_groups
+        for term, expression in policy.need.terms:
+            holds = evaluate(expression, features, params).to_numpy(dtype=bool)
+            need += term.points * holds
+            need_terms.append((term.description, holds))
+    priority = policy.priority_level(np.where(in_group, tier, 1), need)
+
     excluded = _join_labels(failed_requirements, size)
     no_requirement_failed = excluded == ""
     excluded = np.where(
@@ -104,10 +119,17 @@ def evaluate_eligibility(
     group_text = _join_labels(qualifying_labels, size, sep="; ")
     failed_text = _join_labels(requirement_text, size, sep="; ")
     tier_text = pd.Series(tier).astype(str).to_numpy()
+    need_text = np.full(size, "", dtype=object)
+    if policy.need is not None:
+        terms_text = _join_labels(need_terms, size, sep="; ")
+        need_text = (
+            ", 需要程度 need " + pd.Series(need).astype(str).to_numpy()
+            + np.where(terms_text == "", "", " (" + terms_text + ")")
+        )  # fmt: skip
     age_text = policy.age_limit[0].description if policy.age_limit else ""
     reasons = np.where(
         eligible,
-        "符合 eligible, tier " + tier_text + ": " + group_text,
+        "符合 eligible, tier " + tier_text + need_text + ": " + group_text,
         np.where(
             ~no_requirement_failed,
             "不符合 not eligible: 未满足 requirement not met: " + failed_text,
@@ -135,6 +157,8 @@ def evaluate_eligibility(
             "program": policy.program.id,
             "eligible": eligible,
             "tier": pd.array(np.where(eligible, tier, 0), dtype="Int64"),
+            "need": pd.array(np.where(eligible, need, 0), dtype="Int64"),
+            "priority": pd.array(np.where(eligible, priority, 0), dtype="Int64"),
             "groups": _join_labels(qualifying, size),
             "excluded_by": np.where(eligible, "", excluded),
             "reasons": reasons,
@@ -142,7 +166,7 @@ def evaluate_eligibility(
         },
         index=seekers.index,
     )
-    result.loc[~result["eligible"], "tier"] = pd.NA
+    result.loc[~result["eligible"], ["tier", "need", "priority"]] = pd.NA
     for column in (
         "seeker_id",
         "city",
@@ -158,14 +182,19 @@ def evaluate_eligibility(
 
 
 def eligibility_for_dir(
-    directory: str | Path, program: str, reference_date: date | None = None
+    directory: str | Path,
+    program: str,
+    reference_date: date | None = None,
+    *,
+    preset: str | None = None,
 ) -> pd.DataFrame:
     """Load a dataset directory and evaluate one program's eligibility (see
-    :func:`evaluate_eligibility`); the reference date defaults to the dataset's own."""
+    :func:`evaluate_eligibility`) under its rules file's own priority order or a named
+    ``preset``; the reference date defaults to the dataset's own."""
     dataset = load_dataset(
         directory, reference_date=reference_date, tables=("seekers", "households")
     )
-    policy = load_policy(program)
+    policy = load_policy(program, preset=preset)
     return evaluate_eligibility(
         dataset["seekers"], dataset["households"], policy, dataset.reference_date
     )

@@ -12,9 +12,16 @@ import pandas as pd
 from matcher.policy.expressions import age_on
 from matcher.policy.features import FEATURES
 from matcher.policy.rules import CommonRules
+from matcher.reference import minimum_wages
 from matcher.schemas import EDUCATION_LEVELS
 
-__all__ = ["FEATURES", "months_between", "seeker_features"]
+__all__ = [
+    "FEATURES",
+    "HOUSEHOLD_FEATURES",
+    "household_hardship",
+    "months_between",
+    "seeker_features",
+]
 
 
 def months_between(start: pd.Series, end: date) -> pd.Series:
@@ -62,14 +69,71 @@ def seeker_features(
         & (features["age"] < features["retirement_age"])
     ).fillna(False)
 
-    flags = households.set_index("household_id")[
-        ["zero_employment", "minimum_allowance", "near_minimum"]
-    ]
-    joined = flags.reindex(seekers["household_id"].to_numpy()).fillna(False).astype(bool)
-    features["zero_employment_family"] = joined["zero_employment"].to_numpy()
-    features["minimum_allowance_household"] = joined["minimum_allowance"].to_numpy()
-    features["near_minimum_household"] = joined["near_minimum"].to_numpy()
-    features["poor_family"] = joined.any(axis=1).to_numpy()
-    for flag in ("registered_unemployed", "disabled", "returning_migrant", "laid_off"):
-        features[flag] = features[flag].fillna(False).astype(bool)
+    hardship = household_hardship(households)
+    joined = hardship.reindex(seekers["household_id"].to_numpy()).fillna(False).astype(bool)
+    for feature, column in HOUSEHOLD_FEATURES.items():
+        features[feature] = joined[column].to_numpy()
+    for flag in (
+        "registered_unemployed",
+        "disabled",
+        "returning_migrant",
+        "laid_off",
+        "wants_business",
+    ):
+        features[flag] = features[flag].fillna(False).astype(bool) if flag in features else False
     return features
+
+
+#: Seeker feature → household column of :func:`household_hardship`.
+HOUSEHOLD_FEATURES: dict[str, str] = {
+    "zero_employment_family": "zero_employment",
+    "minimum_allowance_household": "minimum_allowance",
+    "near_minimum_household": "near_minimum",
+    "low_income_household": "low_income",
+    "disabled_household": "disabled_member",
+    "military_martyr_household": "military_martyr",
+    "single_parent_household": "single_parent_family",
+    "poor_family": "poor_family",
+}
+
+
+def household_hardship(households: pd.DataFrame) -> pd.DataFrame:
+    """Per household (index ``household_id``): its hardship flags and whether it is a
+    困难家庭 (poor family) as (二十七) lists them — urban zero-employment, minimum-allowance and
+    near-line households, disabled and soldiers'/martyrs' households whose income per head is
+    below the city's minimum wage, and single-parent households. The one definition every
+    programme uses (grassroots, internships, training). Optional columns a file lacks count as
+    false."""
+    table = households.set_index("household_id")
+
+    def flag(column: str) -> pd.Series:
+        if column not in table.columns:
+            return pd.Series(False, index=table.index)
+        return table[column].astype("boolean").fillna(False).astype(bool)
+
+    wage = table["city"].map(minimum_wages()).astype("Float64")
+    income = (
+        pd.to_numeric(table["per_capita_income"], errors="coerce").astype("Float64")
+        if "per_capita_income" in table.columns
+        else pd.Series(pd.NA, index=table.index, dtype="Float64")
+    )
+    out = pd.DataFrame(
+        {
+            "zero_employment": flag("zero_employment"),
+            "minimum_allowance": flag("minimum_allowance"),
+            "near_minimum": flag("near_minimum"),
+            "low_income": (income < wage).fillna(False).astype(bool),
+            "disabled_member": flag("disabled_member"),
+            "military_martyr": flag("military_martyr"),
+            "single_parent_family": flag("single_parent_family"),
+        },
+        index=table.index,
+    )
+    out["poor_family"] = (
+        out["zero_employment"]
+        | out["minimum_allowance"]
+        | out["near_minimum"]
+        | (out["low_income"] & (out["disabled_member"] | out["military_martyr"]))
+        | out["single_parent_family"]
+    )
+    return out

@@ -18,13 +18,14 @@ import pandas as pd
 
 from matcher.generator._draw import apportion, ids
 from matcher.generator.history import make_history
-from matcher.generator.households import assign_households
+from matcher.generator.households import assign_households, hardship_fields
 from matcher.generator.people import GROUP_TARGETS, household_members, make_seekers
-from matcher.generator.posts import city_weights, make_posts
+from matcher.generator.posts import city_weights, internship_durations, make_posts
 from matcher.generator.scales import SCALE_NAMES, SCALES, Scale, get_scale
 from matcher.generator.training import make_sessions
 from matcher.generator.truth import Truth, expected_outcome, load_truth, occupation_fit
 from matcher.generator.world import load_world
+from matcher.reference import minimum_wages
 from matcher.schemas.tables import TABLES
 from matcher.training.history import make_training_history
 
@@ -47,6 +48,9 @@ __all__ = [
 DEFAULT_REFERENCE_DATE = date(2009, 3, 2)
 EARLIEST_REFERENCE_DATE, LATEST_REFERENCE_DATE = date(2009, 1, 1), date(2012, 12, 31)
 STAGES: tuple[str, ...] = ("households", "seekers", "posts", "training", "history")
+#: Seekers who want to start a business (有创业意愿, the SYB applicants of (十八)): graduates more
+#: often than the hard-to-employ (surveys of the time put graduates' intent near one in ten).
+WANTS_BUSINESS_SHARE = {"graduate": 0.08, "hard": 0.04}
 
 
 @dataclass(frozen=True)
@@ -153,9 +157,16 @@ def generate_province(
     seeker_truth["seeker_id"] = seekers["seeker_id"]
     kinds = pd.Series(draw.kind[order], index=seekers["seeker_id"])
     households = households.assign(members=household_members(households, seekers, streams[1]))
+    # (十八)(二十四)(二十七) fields on a stream of their own: the older columns keep their bytes.
+    households = hardship_fields(streams[5], households, seekers, minimum_wages())
+    seekers["wants_business"] = streams[5].random(n) < np.where(
+        draw.kind[order] == "graduate", WANTS_BUSINESS_SHARE["graduate"],
+        WANTS_BUSINESS_SHARE["hard"],
+    )  # fmt: skip
     done("seekers")
 
     post_draw = make_posts(streams[2], world, chosen, cities, reference_date)
+    post_draw.posts["duration_months"] = internship_durations(streams[5], post_draw.posts)
     done("posts")
     sessions = make_sessions(streams[3], world, chosen.sessions, cities, reference_date)
     done("training")

@@ -122,3 +122,56 @@ def _draw_districts(
     block = np.searchsorted(unique_keys, wanted)
     offset = np.floor(rng.random(len(city)) * count[block]).astype(np.int64)
     return order[start[block] + offset]
+
+
+# (二十七)'s further hardship households, drawn on their own stream so the older columns keep
+# their bytes. A household holding a disabled seeker, a soldier's spouse or a martyr's relative,
+# or a single parent is such a household; others are drawn at these rates.
+DISABLED_MEMBER_EXTRA_SHARE = 0.04  # a disabled member who is not a seeker
+MILITARY_MARTYR_EXTRA_SHARE = 0.01
+SINGLE_PARENT_EXTRA_SHARE = 0.03  # e.g. a graduate living with a single mother
+# Income per head around the city's minimum wage: lower on the allowance (低保) and near the
+# line; about one in six of the other households falls under the wage too.
+INCOME_OVER_MINIMUM_WAGE = {"allowance": 0.55, "near": 0.85, "other": 1.45}
+INCOME_SPREAD = 0.38  # sigma of the log-normal factor
+
+
+def hardship_fields(
+    rng: np.random.Generator,
+    households: pd.DataFrame,
+    seekers: pd.DataFrame,
+    minimum_wage: dict[str, int],
+) -> pd.DataFrame:
+    """``households`` with ``per_capita_income``, ``disabled_member``, ``military_martyr``
+    and ``single_parent_family`` (the hardship households of (二十七)) added."""
+    n = len(households)
+    ids_ = households["household_id"]
+
+    def any_member(column: str | list[str]) -> np.ndarray:
+        columns = [column] if isinstance(column, str) else column
+        flag = seekers[columns].any(axis=1).groupby(seekers["household_id"], sort=False).any()
+        return flag.reindex(ids_).fillna(False).to_numpy(dtype=bool)
+
+    draws = rng.random((3, n))
+    disabled = any_member("disabled") | (draws[0] < DISABLED_MEMBER_EXTRA_SHARE)
+    military = any_member(["military_spouse", "martyr_family"]) | (
+        draws[1] < MILITARY_MARTYR_EXTRA_SHARE
+    )
+    single = any_member("single_parent") | (draws[2] < SINGLE_PARENT_EXTRA_SHARE)
+    level = np.where(
+        households["minimum_allowance"].to_numpy(dtype=bool),
+        INCOME_OVER_MINIMUM_WAGE["allowance"],
+        np.where(
+            households["near_minimum"].to_numpy(dtype=bool),
+            INCOME_OVER_MINIMUM_WAGE["near"],
+            INCOME_OVER_MINIMUM_WAGE["other"],
+        ),
+    )
+    wage = households["city"].map(minimum_wage).to_numpy(dtype=float)
+    income = np.round(wage * level * np.exp(INCOME_SPREAD * rng.standard_normal(n)) / 10) * 10
+    return households.assign(
+        per_capita_income=income.astype(np.int64),
+        disabled_member=disabled,
+        military_martyr=military,
+        single_parent_family=single,
+    )

@@ -629,6 +629,17 @@ def _vacancies(
     )
 
 
+#: Internship lengths in months and their shares; (十七) allows at most 6.
+INTERNSHIP_MONTHS = (np.array([3, 4, 6]), np.array([0.25, 0.20, 0.55]))
+
+
+def internship_durations(rng: np.random.Generator, posts: pd.DataFrame) -> pd.Series:
+    """``duration_months`` per post: drawn for internships, empty for every other post."""
+    internship = (posts["program"] == "internship").to_numpy()
+    months = rng.choice(INTERNSHIP_MONTHS[0], size=len(posts), p=INTERNSHIP_MONTHS[1])
+    return pd.Series(months, index=posts.index, dtype="Int64").where(internship)
+
+
 def _internships(
     rng: np.random.Generator,
     world: World,

@@ -23,6 +23,7 @@ FEATURES: dict[str, str] = {
     "martyr_family": "family member of a martyr",
     "single_parent": "single parent raising a minor child",
     "cadre": "holds a cadre post",
+    "wants_business": "wants to start a business (有创业意愿; applies for SYB training)",
     "birth_date": "date of birth",
     # derived
     "age": "whole years of age on the reference date",
@@ -37,5 +38,13 @@ FEATURES: dict[str, str] = {
     "zero_employment_family": "member of a certified zero-employment household (零就业家庭)",
     "minimum_allowance_household": "member of a minimum-allowance household (低保户)",
     "near_minimum_household": "member of a household just above the line (低保边缘户)",
-    "poor_family": "zero-employment, minimum-allowance or near-line household (困难家庭)",
+    "low_income_household": "household income per head below the city's minimum wage",
+    "disabled_household": "a household with a disabled member (残疾人家庭)",
+    "military_martyr_household": "a soldier's or martyr's household (军烈属家庭)",
+    "single_parent_household": "a single-parent household (单亲家庭)",
+    "poor_family": (
+        "困难家庭 as (二十七) defines it: an urban zero-employment, minimum-allowance or near-line "
+        "household; a disabled or soldier's/martyr's household with income per head below the "
+        "city's minimum wage; or a single-parent household"
+    ),
 }

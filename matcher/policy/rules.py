@@ -11,9 +11,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import Literal, TypeVar
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,8 +63,61 @@ class AgeLimit(_Strict):
     when: str
 
 
-class PriorityOrder(_Strict):
+class NeedTerm(_Strict):
+    """Points added to the need index when a condition holds (e.g. a hardship household)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    when: str
+    points: int = Field(default=1, ge=1, le=10)
+
+
+class NeedIndex(_Strict):
+    """Within a tier, who is placed first: ``per_group`` points for every group the person is
+    in, plus the points of each term that holds. A higher index goes first, before the score."""
+
+    description: str
+    per_group: int = Field(default=1, ge=0, le=10)
+    terms: list[NeedTerm] = []
+
+
+class PriorityPreset(_Strict):
+    """Another priority order a bureau may select by name instead of the file's own."""
+
+    description: str
     tiers: list[list[str]] = Field(min_length=1)
+    need: bool = True  # whether the need index orders people within a tier
+
+
+class PriorityOrder(_Strict):
+    description: str = ""
+    tiers: list[list[str]] = Field(min_length=1)
+    need: NeedIndex | None = None
+    presets: dict[str, PriorityPreset] = {}
+
+
+class PostRule(_Strict):
+    """A money or duration rule every post of the program must keep (``matcher validate``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    column: Literal["wage", "duration_months"]
+    clause: str  # the notice's words, with the section
+    at_least: float | None = None
+    at_most: float | None = None
+    #: A floor as a share of the post's city's monthly minimum wage (data/minimum_wages.csv).
+    at_least_share_of_minimum_wage: float | None = Field(default=None, gt=0, le=2)
+    required: bool = False  # the value must be given, not left empty
+
+
+class Subsidy(_Strict):
+    """Who pays a programme's allowance: the province's share (a fraction like "2/3")."""
+
+    description: str
+    province_share: str = Field(pattern=r"^\d+/\d+$")
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.province_share)
 
 
 class PolicyFile(_Strict):
@@ -74,6 +130,8 @@ class PolicyFile(_Strict):
     age_limit: AgeLimit | None = None
     priority: PriorityOrder
     kinds: dict[str, str] = {}
+    post_rules: list[PostRule] = []
+    subsidy: Subsidy | None = None
 
 
 @dataclass(frozen=True)
@@ -91,9 +149,28 @@ class Group:
         return f"{self.name} ({self.english})"
 
 
+_Level = TypeVar("_Level", int, np.ndarray)
+
+#: The priority order written in a file's ``[priority]`` table, as a preset name.
+DEFAULT_PRESET = "notice"
+
+
+@dataclass(frozen=True)
+class CompiledNeed:
+    """The need index, ready to evaluate (see :class:`NeedIndex`)."""
+
+    description: str
+    per_group: int
+    terms: tuple[tuple[NeedTerm, Expression], ...]
+
+    def maximum(self, n_groups: int) -> int:
+        """The highest index anyone can have: every group and every term."""
+        return self.per_group * n_groups + sum(term.points for term, _ in self.terms)
+
+
 @dataclass(frozen=True)
 class CompiledPolicy:
-    """A program's rules, ready to evaluate."""
+    """A program's rules, ready to evaluate, under one priority preset."""
 
     file: str
     program: ProgramInfo
@@ -102,10 +179,25 @@ class CompiledPolicy:
     groups: tuple[Group, ...]  # in tier order, then file order
     age_limit: tuple[AgeLimit, Expression] | None
     kinds: dict[str, Expression]
+    preset: str = DEFAULT_PRESET
+    preset_description: str = ""
+    presets: tuple[str, ...] = (DEFAULT_PRESET,)
+    need: CompiledNeed | None = None  # None: no need index (every need is 0)
+    post_rules: tuple[PostRule, ...] = ()
+    subsidy: Subsidy | None = None
 
     @property
     def tier_count(self) -> int:
         return max(group.tier for group in self.groups)
+
+    @property
+    def max_need(self) -> int:
+        return self.need.maximum(len(self.groups)) if self.need is not None else 0
+
+    def priority_level(self, tier: _Level, need: _Level) -> _Level:
+        """The allocation order of a (tier, need) pair, 1 first: by tier, then by need
+        descending. Fixed by the file, so a level means the same in every city and week."""
+        return (tier - 1) * (self.max_need + 1) + (self.max_need - need) + 1
 
 
 def policies_dir() -> Path:
@@ -162,7 +254,25 @@ def _group_catalogue() -> pd.DataFrame:
     return table.set_index("group")
 
 
-def load_policy(program: str | None = None, *, path: str | Path | None = None) -> CompiledPolicy:
+def _tier_of(tiers: list[list[str]], field: str, errors: list[tuple[str, str]]) -> dict[str, int]:
+    """Group → tier (1 highest) of one priority order, with its structural errors."""
+    tier_of: dict[str, int] = {}
+    for tier_index, members in enumerate(tiers, start=1):
+        if not members:
+            errors.append((f"{field}.{tier_index - 1}", "a tier must list at least one group"))
+        for group_id in members:
+            if group_id in tier_of:
+                errors.append((f"{field}.{tier_index - 1}", f"group {group_id!r} is in two tiers"))
+            tier_of[group_id] = tier_index
+    return tier_of
+
+
+def load_policy(
+    program: str | None = None,
+    *,
+    path: str | Path | None = None,
+    preset: str | None = None,
+) -> CompiledPolicy:
     """Load, validate and compile a program's rules file.
 
     Parameters
@@ -171,6 +281,9 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
         A program id with a file in ``data/policies/`` (``welfare``, ``grassroots`` …).
     path : path, optional
         An explicit rules file instead (for a bureau's edited copy).
+    preset : str, optional
+        A priority order named in the file's ``[priority.presets]``; default
+        :data:`DEFAULT_PRESET`, the file's own ``[priority]``.
 
     Raises
     ------
@@ -212,18 +325,25 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
             requirements.append((requirement, expression))
 
     catalogue = _group_catalogue()
-    tier_of: dict[str, int] = {}
-    for tier_index, members in enumerate(spec.priority.tiers, start=1):
-        if not members:
-            errors.append(
-                (f"priority.tiers.{tier_index - 1}", "a tier must list at least one group")
-            )
-        for group_id in members:
-            if group_id in tier_of:
-                errors.append(
-                    (f"priority.tiers.{tier_index - 1}", f"group {group_id!r} is in two tiers")
-                )
-            tier_of[group_id] = tier_index
+    tier_of = _tier_of(spec.priority.tiers, "priority.tiers", errors)
+    orders = {DEFAULT_PRESET: (spec.priority.tiers, True, spec.priority.description)}
+    for name, other in spec.priority.presets.items():
+        field = f"priority.presets.{name}"
+        if name == DEFAULT_PRESET:
+            errors.append((field, f"{DEFAULT_PRESET!r} names the file's own [priority]"))
+        other_tiers = _tier_of(other.tiers, f"{field}.tiers", errors)
+        if set(other_tiers) != set(tier_of):
+            missing = sorted(set(tier_of) - set(other_tiers))
+            extra = sorted(set(other_tiers) - set(tier_of))
+            errors.append((f"{field}.tiers", f"must rank the same groups (missing {missing}, "
+                                             f"not in [priority] {extra})"))  # fmt: skip
+        orders[name] = (other.tiers, other.need, other.description)
+    chosen = preset or DEFAULT_PRESET
+    if chosen not in orders:
+        errors.append(("priority.presets", f"no preset {chosen!r}; known: {', '.join(orders)}"))
+        chosen = DEFAULT_PRESET
+    chosen_tiers, use_need, preset_description = orders[chosen]
+    tier_of = _tier_of(chosen_tiers, "priority.tiers", [])
 
     groups: list[Group] = []
     for group_id, text in spec.groups.items():
@@ -258,6 +378,25 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
         if expression is not None:
             age_limit = (spec.age_limit, expression)
 
+    need: CompiledNeed | None = None
+    if spec.priority.need is not None:
+        terms = []
+        for i, term in enumerate(spec.priority.need.terms):
+            expression = compile_(f"priority.need.terms.{i}.when", term.when)
+            if expression is not None:
+                terms.append((term, expression))
+        if use_need:
+            index = spec.priority.need
+            need = CompiledNeed(index.description, index.per_group, tuple(terms))
+
+    for i, rule in enumerate(spec.post_rules):
+        if (
+            rule.at_least is None
+            and rule.at_most is None
+            and (rule.at_least_share_of_minimum_wage is None)
+        ):
+            errors.append((f"post_rules.{i}", "give at_least, at_most or a minimum-wage share"))
+
     kinds: dict[str, Expression] = {}
     for kind, text in spec.kinds.items():
         if kind not in TRAINING_KINDS:
@@ -271,5 +410,17 @@ def load_policy(program: str | None = None, *, path: str | Path | None = None) -
         raise PolicyFileError(label, errors)
     groups.sort(key=lambda g: g.tier)
     return CompiledPolicy(
-        label, spec.program, parameters, tuple(requirements), tuple(groups), age_limit, kinds
+        label,
+        spec.program,
+        parameters,
+        tuple(requirements),
+        tuple(groups),
+        age_limit,
+        kinds,
+        preset=chosen,
+        preset_description=preset_description,
+        presets=tuple(orders),
+        need=need,
+        post_rules=tuple(spec.post_rules),
+        subsidy=spec.subsidy,
     )

@@ -22,7 +22,11 @@ from matcher.programs.place import place
 from matcher.programs.posts import allocation_posts, open_posts
 from matcher.programs.quotas import DEFAULT_QUOTA_METHOD, city_need, city_quotas, quota_caps
 from matcher.programs.reasons import pair_reasons
-from matcher.programs.seekers import allocation_seekers, program_eligibility
+from matcher.programs.seekers import (
+    allocation_seekers,
+    program_eligibility,
+    with_policy_tiers,
+)
 from matcher.schemas.columns import POST_ID, SEEKER_ID, TIER
 from matcher.scoring.candidates import Candidates, PairScorer
 
@@ -46,7 +50,8 @@ class ProgramRun:
     def placements(self) -> pd.DataFrame:
         """The placements with why, in full: the allocation's reason, the seeker's eligibility
         (groups and tier) and the match reasons of the pair (similar titles, skills, distance)."""
-        placed = self.allocation.assignments.reset_index(drop=True)
+        placed = with_policy_tiers(self.allocation.assignments, self.eligibility)
+        placed = placed.reset_index(drop=True)
         eligibility = self.eligibility.set_index(SEEKER_ID)[["groups", "reasons"]]
         eligibility = eligibility.rename(columns={"reasons": "eligibility"})
         return pd.concat(
@@ -78,12 +83,11 @@ class ProgramRun:
         return table
 
     def placed_by_tier(self) -> pd.DataFrame:
-        """Per tier: eligible, placed, placement rate."""
+        """Per policy tier: eligible, placed, placement rate."""
         eligible = self.eligibility[self.eligibility["eligible"].to_numpy(dtype=bool)]
         table = pd.DataFrame({"eligible": eligible.groupby(TIER).size()})
-        table["placed"] = (
-            self.allocation.assignments.groupby(TIER).size().reindex(table.index).fillna(0)
-        ).astype(int)
+        placed = with_policy_tiers(self.allocation.assignments, self.eligibility)
+        table["placed"] = (placed.groupby(TIER).size().reindex(table.index).fillna(0)).astype(int)
         table["rate"] = (table["placed"] / table["eligible"]).round(3)
         return table
 
@@ -103,6 +107,7 @@ def run_program(
     families: bool = True,
     model: PairScorer | None = None,
     eligibility: pd.DataFrame | None = None,
+    preset: str | None = None,
     **allocate_options: Any,
 ) -> ProgramRun:
     """Allocate one programme's open posts on a dataset.
@@ -126,12 +131,16 @@ def run_program(
         The ranking model scoring pairs; without it, scores are title similarities.
     eligibility : DataFrame, optional
         The programme's eligibility when already evaluated on this dataset.
+    preset : str, optional
+        A priority preset of the programme's rules file (default: the file's own order).
     **allocate_options :
         Passed to :func:`matcher.allocation.allocate` (tier floors, reserves …).
     """
     seekers, households = dataset["seekers"], dataset["households"]
     if eligibility is None:
-        eligibility = program_eligibility(seekers, households, program, dataset.reference_date)
+        eligibility = program_eligibility(
+            seekers, households, program, dataset.reference_date, preset=preset
+        )
     posts = open_posts(dataset["posts"], program)
     post_table = allocation_posts(posts)
     quotas = city_quotas(

@@ -25,10 +25,11 @@ import pandas as pd
 
 from matcher.frames import isin
 from matcher.io.csvsafe import neutralise_column
+from matcher.policy.rules import DEFAULT_PRESET, load_policy
 from matcher.programs.candidates import program_candidates
 from matcher.programs.place import place
 from matcher.programs.posts import allocation_posts, open_mask, open_posts, places_left
-from matcher.programs.seekers import allocation_seekers, program_eligibility
+from matcher.programs.seekers import allocation_seekers, program_eligibility, with_policy_tiers
 from matcher.ranking.persist import load_shipped_model
 from matcher.recommend import (
     Recommendations,
@@ -87,6 +88,11 @@ class RunConfig:
     shortlist_max: int = 20
     guarantee_days: int = 20
     near_days: int = 5
+    #: The priority order of each programme's rules file: ``notice`` (the file's own: for
+    #: welfare, zero-employment families first and every other group in one tier, ordered by
+    #: need) or a preset it names, e.g. ``listing_order``; a programme without the preset
+    #: uses its own order.
+    priority_preset: str = DEFAULT_PRESET
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces, so equal configurations hash equally."""
@@ -101,6 +107,8 @@ class RunConfig:
         data["programs"] = tuple(data.get("programs", ()))
         # Runs recorded before the scorer was configurable scored by title similarity.
         data.setdefault("scorer", "similarity")
+        # Runs recorded before presets ranked the welfare groups in listing order.
+        data.setdefault("priority_preset", "listing_order")
         return cls(**data)
 
 
@@ -223,8 +231,13 @@ def _place_program(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Placements of one programme, its eligibility table and its scored pairs: the
     programme workflow's stages (:mod:`matcher.programs`) on the week's pool."""
+    presets = load_policy(program).presets
     eligibility = program_eligibility(
-        inputs.seekers, inputs.households, program, inputs.reference_date
+        inputs.seekers,
+        inputs.households,
+        program,
+        inputs.reference_date,
+        preset=config.priority_preset if config.priority_preset in presets else None,
     )
     posts = open_posts(inputs.posts, program)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACEMENT_COLUMNS})
@@ -258,7 +271,7 @@ def _place_program(
         time_limit=config.solver_seconds,
     )
     notes.extend(placement.notes)
-    placed = placement.allocation.assignments
+    placed = with_policy_tiers(placement.allocation.assignments, eligibility)
     eligible_reason = eligibility.set_index(SEEKER_ID)["reasons"]
     reason = (
         eligible_reason.reindex(placed[SEEKER_ID]).fillna("").astype(str).to_numpy()

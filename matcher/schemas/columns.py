@@ -20,6 +20,10 @@ REASON = "reason"
 
 # Allocation inputs.
 TIER = "tier"
+#: The need index (需要程度) that orders people within a tier (data/policies/*.toml).
+NEED = "need"
+#: The allocation order a policy gives (tier, then need): the allocation's ``tier`` input.
+PRIORITY = "priority"
 LOTTERY = "lottery"
 FAMILY_ID = "family_id"
 ZERO_EMPLOYMENT = "zero_employment"
@@ -62,9 +66,11 @@ __all__ = [
     "GROUP",
     "HOUSEHOLD_ID",
     "LOTTERY",
+    "NEED",
     "OPEN",
     "PLACEMENTS",
     "POST_ID",
+    "PRIORITY",
     "PROGRAM",
     "RANK",
     "REASON",

@@ -246,6 +246,14 @@ SEEKERS = TableSpec(
             "Holds a cadre post (women's retirement age 55, not 50)",
             required=False,
         ),
+        _c(
+            "wants_business",
+            "bool",
+            "有创业意愿|创业意愿|申请创业培训",
+            "Wants to start a business: may take SYB training (十八)(二十四)",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
@@ -276,6 +284,41 @@ HOUSEHOLDS = TableSpec(
         ),
         _c("minimum_allowance", "bool", "低保户", "Receives the minimum living allowance (低保)"),
         _c("near_minimum", "bool", "低保边缘户", "Just above the minimum-allowance line"),
+        _c(
+            "per_capita_income",
+            "int",
+            "人均收入|家庭人均月收入",
+            "Monthly income per head, yuan; below the city's minimum wage makes a disabled or "
+            "soldier's/martyr's household a 困难家庭 (二十七)",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1000000,
+        ),
+        _c(
+            "disabled_member",
+            "bool",
+            "残疾人家庭",
+            "A member holds a disability certificate (残疾人家庭, 二十七)",
+            required=False,
+            nullable=True,
+        ),
+        _c(
+            "military_martyr",
+            "bool",
+            "军烈属家庭|军烈属",
+            "A serving soldier's or a martyr's household (军烈属家庭, 二十七)",
+            required=False,
+            nullable=True,
+        ),
+        _c(
+            "single_parent_family",
+            "bool",
+            "单亲家庭",
+            "A single-parent household (单亲家庭, 二十七)",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
@@ -361,7 +404,24 @@ POSTS = TableSpec(
             maximum=70,
         ),
         _c("wanted_skills", "list", "技能要求", "Skills wanted, |-separated", nullable=True),
-        _c("wage", "int", "月薪|工资", "Monthly wage, yuan", minimum=0, maximum=100000),
+        _c(
+            "wage",
+            "int",
+            "月薪|工资|见习补贴",
+            "Monthly wage, yuan (for internships the monthly allowance, 见习补贴)",
+            minimum=0,
+            maximum=100000,
+        ),
+        _c(
+            "duration_months",
+            "int",
+            "期限(月)|见习期限|期限",
+            "Months the post lasts (internships: at most 6, (十七)); empty if open-ended",
+            required=False,
+            nullable=True,
+            minimum=1,
+            maximum=120,
+        ),
         _c("posted_date", "date", "发布日期", "Date the post was published", not_future=True),
         _c(
             "status",

@@ -6,78 +6,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hand_made import REFERENCE, people
 
-from matcher import idnumber
 from matcher.eligibility import AGE_LIMIT, NO_GROUP, evaluate_eligibility
-from matcher.io.load import parse_table
 from matcher.policy import load_policy
-from matcher.schemas import TABLES
-
-REFERENCE = date(2009, 3, 2)
-
-_BASE = {
-    "name": "张三",
-    "city": "2101",
-    "district": "210102",
-    "hukou": "urban",
-    "education": "senior_secondary",
-    "graduation_year": "",
-    "major": "",
-    "skills": "",
-    "desired_titles": "",
-    "reservation_wage": "",
-    "registered_unemployed": "1",
-    "unemployed_since": "2008-10-01",
-    "registered_date": "2008-10-05",
-    "disabled": "0",
-    "returning_migrant": "0",
-    "laid_off": "0",
-    "demobilised_soldier": "0",
-    "model_worker": "0",
-    "military_spouse": "0",
-    "martyr_family": "0",
-    "single_parent": "0",
-    "cadre": "0",
-}
-_HOUSEHOLD = {"zero_employment": "0", "minimum_allowance": "0", "near_minimum": "0"}
-
-
-def people(*specs: dict[str, object]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seekers and households frames parsed by the real loader from simple dicts.
-
-    Each spec gives ``sex`` and ``born`` (a date) plus any seeker column or household flag.
-    """
-    seeker_rows, household_rows = [], []
-    for i, spec in enumerate(specs):
-        born: date = spec["born"]  # type: ignore[assignment]
-        sex = str(spec["sex"])
-        row = {**_BASE, "seeker_id": f"S{i:04d}", "household_id": f"H{i:04d}", "sex": sex}
-        row["birth_date"] = born.isoformat()
-        row["id_number"] = idnumber.make("210102", born, 2 * i + (1 if sex == "M" else 0))
-        household = {
-            "household_id": f"H{i:04d}",
-            "city": "2101",
-            "district": "210102",
-            "members": "3",
-            "zero_employment_since": "",
-            **_HOUSEHOLD,
-        }
-        for key, value in spec.items():
-            if key in household:
-                household[key] = str(value)
-            elif key not in ("born",):
-                row[key] = str(value)
-        seeker_rows.append(row)
-        household_rows.append(household)
-    seekers, problems = parse_table(
-        pd.DataFrame(seeker_rows, dtype=str), TABLES["seekers"], "seekers", REFERENCE
-    )
-    assert not problems, problems
-    households, problems = parse_table(
-        pd.DataFrame(household_rows, dtype=str), TABLES["households"], "households", REFERENCE
-    )
-    assert not problems, problems
-    return seekers, households
 
 
 def welfare(*specs: dict[str, object]) -> pd.DataFrame:
@@ -116,7 +48,9 @@ def test_zero_employment_family_member_of_25_is_eligible_tier_1() -> None:
     assert "城镇零就业家庭成员" in result["reasons"].iloc[0]
 
 
-def test_rural_zero_employment_household_is_not_the_urban_group() -> None:
+def test_every_member_of_an_urban_zero_employment_family_is_in_the_group() -> None:
+    # (三) 城镇零就业家庭成员: the family is certified urban; a member whose own hukou stayed
+    # rural (a spouse who married in) is still a member of that family.
     result = welfare(
         {
             "sex": "M",
@@ -126,7 +60,8 @@ def test_rural_zero_employment_household_is_not_the_urban_group() -> None:
             "registered_unemployed": 1,
         }
     )
-    assert "zero_employment" not in result["groups"].iloc[0]
+    assert result["groups"].iloc[0] == "zero_employment"
+    assert result["tier"].iloc[0] == 1
 
 
 @pytest.mark.parametrize("born", [date(1990, 1, 1), date(1975, 1, 1), date(1960, 1, 1)])
@@ -231,15 +166,19 @@ def test_grassroots_priority_for_poor_unemployed_graduates() -> None:
 
 
 def test_internship_is_for_fresh_graduates() -> None:
+    # (十七) 应届: this year's graduates; (三十九) adds registered-unemployed poor-family ones.
     grad = {"sex": "M", "born": date(1986, 1, 1), "education": "junior_college"}
     seekers, households = people(
         {**grad, "graduation_year": 2009, "near_minimum": 1},
+        {**grad, "graduation_year": 2009},
         {**grad, "graduation_year": 2008},
-        {**grad, "graduation_year": 2005},
+        {**grad, "graduation_year": 2005, "minimum_allowance": 1},
     )
     result = evaluate_eligibility(seekers, households, load_policy("internship"), REFERENCE)
     assert result["tier"].iloc[0] == 1 and result["tier"].iloc[1] == 2
     assert not result["eligible"].iloc[2]
+    assert result["excluded_by"].iloc[2] == "fresh_or_poor_unemployed"
+    assert result["eligible"].iloc[3] and result["groups"].iloc[3] == "poor_unemployed_graduate"
 
 
 def test_training_kinds() -> None:

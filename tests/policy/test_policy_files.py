@@ -21,8 +21,13 @@ def test_shipped_programs_load() -> None:
     assert policy_programs() == ["grassroots", "internship", "training", "welfare"]
     welfare = load_policy("welfare")
     assert welfare.program.places == 30000
-    assert welfare.tier_count == 12
-    assert [g.id for g in welfare.groups][:2] == ["zero_employment", "age_4050"]
+    # (三十九) puts zero-employment family members first; (三) orders the others not at all.
+    assert welfare.tier_count == 2
+    assert welfare.preset == "notice" and welfare.presets == ("notice", "listing_order")
+    assert [g.id for g in welfare.groups if g.tier == 1] == ["zero_employment"]
+    listing = load_policy("welfare", preset="listing_order")
+    assert listing.tier_count == 12 and listing.need is None
+    assert [g.id for g in listing.groups][:2] == ["zero_employment", "age_4050"]
     assert welfare.parameters["reference_4050"] == date(2007, 12, 31)
     assert load_policy("grassroots").program.places == 10000
 
@@ -47,8 +52,30 @@ def edited(tmp_path: Path, program: str, old: str, new: str) -> Path:
         ('disabled = "disabled"', 'disabled = "disabled and"', "groups.disabled", "cannot parse"),
         ("places = 30000", "places = -5", "program.places", "greater than or equal to 0"),
         ("places = 30000", 'places = "many"', "program.places", "valid integer"),
-        ('["single_parent"],', '["single_parent", "disabled"],', "priority.tiers.11", "two tiers"),
-        ('  ["model_worker"],\n', "", "groups.model_worker", "not placed in any tier"),
+        (
+            '["single_parent"],',
+            '["single_parent", "disabled"],',
+            "priority.presets.listing_order.tiers.11",
+            "two tiers",
+        ),
+        (
+            '  ["model_worker"],\n',
+            "",
+            "priority.presets.listing_order.tiers",
+            "must rank the same groups (missing ['model_worker']",
+        ),
+        (
+            '"model_worker", "military_spouse"',
+            '"military_spouse"',
+            "groups.model_worker",
+            "not placed in any tier",
+        ),
+        (
+            'when = "poor_family"',
+            'when = "poorfamily"',
+            "priority.need.terms.0.when",
+            "unknown name",
+        ),
         ('id = "unemployed"', 'id = "working_age"', "requirements.1.id", "duplicate"),
         ("[age_limit]", "[age_limits]", "age_limits", "Extra inputs are not permitted"),
         (
@@ -89,6 +116,14 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
     path.write_text("[program\nid = 1", encoding="utf-8")
     with pytest.raises(PolicyFileError, match="syntax"):
         load_policy(path=path)
+
+
+def test_unknown_preset_is_named() -> None:
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy("welfare", preset="alphabetical")
+    assert caught.value.errors == [
+        ("priority.presets", "no preset 'alphabetical'; known: notice, listing_order")
+    ]
 
 
 def test_unknown_program() -> None:
