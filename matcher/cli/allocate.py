@@ -16,10 +16,13 @@ import typer
 from rich.console import Console
 
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
+from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.problem import read_problem
 from matcher.allocation.result import MECHANISMS, Mechanism
 from matcher.errors import MatcherError
 from matcher.io.atomic import write_table
+from matcher.programs.place import FAMILY_MECHANISMS
+from matcher.schemas.columns import FAMILY_ID, TIER, ZERO_EMPLOYMENT
 
 if TYPE_CHECKING:
     from matcher.allocation.mechanisms import ReserveOrder
@@ -35,9 +38,14 @@ def allocate_command(
     ],
     out: Annotated[Path, typer.Option("--out", help="A.csv: one row per placed seeker")],
     mechanism: Annotated[
-        str,
-        typer.Option("--mechanism", help="optimal | lexicographic | stable | priority | lottery"),
-    ] = "optimal",
+        str | None,
+        typer.Option(
+            "--mechanism",
+            help="optimal | lexicographic | stable | priority | lottery. Default: the policy's "
+            "own, lexicographic (tier by tier), when S.csv has a tier column; optimal (which "
+            "ignores tiers) otherwise, or when asked for.",
+        ),
+    ] = None,
     city_caps: Annotated[
         Path | None, typer.Option("--city-caps", help="CAPS.csv: city, cap")
     ] = None,
@@ -49,11 +57,14 @@ def allocate_command(
         typer.Option("--group-floors", help="GROUPS.csv: group (a seekers column), floor"),
     ] = None,
     families: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--families", help="Guarantee a member of each zero-employment family a post (三十九)"
+            "--families/--no-families",
+            help="Guarantee a member of each zero-employment family a post (三十九). --families: "
+            "for every family, or explain why not; default: on for every family it can hold for "
+            "(the others named) when S.csv has family_id and zero_employment.",
         ),
-    ] = False,
+    ] = None,
     one_per_family: Annotated[
         bool, typer.Option("--one-per-family", help="Place at most one member per family")
     ] = False,
@@ -77,6 +88,20 @@ def allocate_command(
     ] = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees."""
+    header = _columns(seekers)
+    if mechanism is None:
+        # The notice's rules by default: tiers decide, so lexicographic; optimal must be asked.
+        mechanism = "lexicographic" if TIER in header else "optimal"
+        console.print(
+            f"mechanism: {mechanism} (default for {'tiered' if TIER in header else 'untiered'} "
+            "seekers; --mechanism chooses another)",
+            highlight=False,
+        )
+    covering = (
+        families is None
+        and {FAMILY_ID, ZERO_EMPLOYMENT} <= header
+        and mechanism in FAMILY_MECHANISMS
+    )
     if mechanism not in MECHANISMS:
         raise typer.BadParameter(
             f"must be one of {', '.join(MECHANISMS)}; got {mechanism!r}", param_hint="--mechanism"
@@ -93,7 +118,7 @@ def allocate_command(
         city_caps=city_caps,
         tier_floors=tier_floors,
         group_floors=group_floors,
-        family_guarantee=families,
+        family_guarantee=bool(families),
         one_per_family=one_per_family,
     )
     chosen = cast(Mechanism, mechanism)  # checked against MECHANISMS above
@@ -104,7 +129,23 @@ def allocate_command(
         reserves = reserve_spec(
             problem, reserve_group, reserve_share, cast("ReserveOrder", reserve_order)
         )
-    result = allocate_problem(problem, mechanism=chosen, reserves=reserves, time_limit=time_limit)
+    uncovered: set[str] = set()
+    if covering:
+        result, uncovered = allocate_covering_families(
+            problem.seekers,
+            problem.posts,
+            problem.candidates,
+            mechanism=chosen,
+            city_caps=problem.city_caps.to_dict() or None,
+            tier_floors=problem.tier_floors.to_dict() or None,
+            group_floors=problem.group_floors.to_dict() or None,
+            one_per_family=one_per_family,
+            time_limit=time_limit,
+        )
+    else:
+        result = allocate_problem(
+            problem, mechanism=chosen, reserves=reserves, time_limit=time_limit
+        )
 
     assignments = result.assignments.copy()
     if result.processing_order is not None:
@@ -118,6 +159,25 @@ def allocate_command(
     )
     for label in result.constraints:
         console.print(f"  constraint: {label}", highlight=False)
+    if uncovered:
+        console.print(
+            f"[yellow]family guarantee (三十九) not attainable for {len(uncovered)} "
+            f"families[/] under these posts and caps: {', '.join(sorted(uncovered)[:20])}"
+            + (" …" if len(uncovered) > 20 else ""),
+            highlight=False,
+        )
+
+
+def _columns(path: Path) -> set[str]:
+    """The column names of a CSV or Parquet table, without reading its rows."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return set(pq.read_schema(path).names)
+        return set(pd.read_csv(path, nrows=0, encoding="utf-8").columns)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return set()  # read_problem reports what is wrong with the file
 
 
 def _write_all(

@@ -21,6 +21,7 @@ import pandera.pandas as pa
 from matcher import idnumber, reference
 from matcher.errors import DataValidationError, Problem
 from matcher.frames import isin
+from matcher.policy.post_rules import post_rule_problems
 from matcher.schemas import (
     FALSE_WORDS,
     LIST_SEPARATORS,
@@ -529,6 +530,10 @@ def load_dataset(
         problems.extend(check_identity_numbers(frames["seekers"], labels["seekers"], when))
     problems.extend(check_references(frames, labels))
     problems.extend(_row_rule_checks(frames, labels))
+    if "posts" in frames:  # the programmes' money and duration rules (十)(十七)
+        problems.extend(
+            post_rule_problems(frames["posts"], labels["posts"], first_row=_FIRST_DATA_ROW)
+        )
     if problems:
         raise DataValidationError(problems)
     warnings = (

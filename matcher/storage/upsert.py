@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from matcher.errors import DataValidationError, MatcherError, Problem
 from matcher.idnumber import mask
 from matcher.io.load import check_identity_numbers, check_references, parse_table
+from matcher.policy.post_rules import post_rule_problems
 from matcher.schemas.tables import TABLES, TableSpec
 from matcher.storage.models import DOMAIN_TABLES, STORED_TABLES
 
@@ -375,6 +376,8 @@ def validate_batch(
     if name == "seekers":
         found.add(check_identity_numbers(frame, label, when))
     found.add(check_references({name: frame}, {name: label}))
+    if name == "posts":  # the programmes' money and duration rules (十)(十七)
+        found.add(post_rule_problems(frame, label, first_row=_FIRST_DATA_ROW))
     found.add(_database_problems(connection, name, frame, label))
     found.raise_if_any()
     return frame

@@ -403,3 +403,32 @@ def test_cli_every_constraint_file_and_flag(tmp_path: Path) -> None:
         one_per_family=True,
     )
     assert (placed["tier"] == "1").sum() == 1
+
+
+def test_cli_defaults_to_the_policy_mechanism_for_tiered_seekers(tmp_path: Path) -> None:
+    # No --mechanism: S.csv has tiers, so lexicographic (tier 1 first: a and d), with the
+    # family guarantee since S.csv names families; optimal would take b and c (0.9 + 0.8).
+    assert _run(_write_inputs(tmp_path)) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
+    assert dict(zip(placed["seeker_id"], placed["post_id"], strict=True)) == {"a": "p", "d": "q"}
+    assert set(placed["mechanism"]) == {"lexicographic"}
+    argv = [*_write_inputs(tmp_path), "--mechanism", "optimal", "--no-families"]
+    assert _run(argv) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str)
+    assert dict(zip(placed["seeker_id"], placed["post_id"], strict=True)) == {"b": "q", "c": "p"}
+
+
+def test_cli_default_family_guarantee_names_families_it_cannot_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _write_inputs(tmp_path)
+    # F1 (through a) and F2 (through c) both need the one place of p: the default guarantee
+    # holds for one of them and names the other.
+    pd.DataFrame(
+        {"seeker_id": ["a", "c", "d"], "post_id": ["p", "p", "q"], "score": [0.1, 0.9, 0.5]}
+    ).to_csv(tmp_path / "C.csv", index=False)
+    SEEKERS.assign(zero_employment=[1, 1, 1, 0]).to_csv(tmp_path / "S.csv", index=False)
+    assert _run(argv) == 0
+    assert "not attainable for 1 families" in capsys.readouterr().err
+    # Asked for explicitly, the guarantee is for every family or an explanation (exit 3).
+    assert _run([*argv, "--families"]) == 3
