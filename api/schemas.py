@@ -195,9 +195,12 @@ class FamilyPublic(BaseModel):
     registered: dt.date
     deadline: dt.date
     days_left: int
-    status: str
+    status: str  # overdue, near, open, covered_late, covered
     members: list[str]
     best_posts: list[str]
+    offers_made: int = 0
+    first_offer: dt.date | None = None
+    covered_on: dt.date | None = None
 
 
 class OfferPublic(BaseModel):

@@ -31,8 +31,12 @@ from api.deps import (
 )
 from matcher.reference import cities
 from matcher.runs import queries, reap_abandoned
+from matcher.runs.guarantee import BREACHES, STATUSES
 from matcher.storage.keys import Principal
 from matcher.storage.sessions import create_session, end_session, session_principal
+
+#: The families an officer must act on or account for: waiting, and the guarantee's breaches.
+WAITING_OR_BREACHED: tuple[str, ...] = ("overdue", "near", "open", "covered_late")
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -151,6 +155,7 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
     city_bars = []
     tier_totals: dict[str, list[int]] = {}
     families: list[dict[str, Any]] = []
+    breaches = dict.fromkeys(BREACHES, 0)
     for code, run in latest.items():
         fill = run["summary"].get("placements", {})
         places = sum(p.get("places", 0) for p in fill.values())
@@ -163,10 +168,14 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
                 total[0] += row["placed"]
                 total[1] += row["eligible"]
         items, _ = queries.run_families(
-            connection, run["run_id"], statuses=("overdue", "near", "open"), limit=200
+            connection, run["run_id"], statuses=WAITING_OR_BREACHED, limit=200
         )
         families.extend({**item, "city": code} for item in items)
-    families.sort(key=lambda f: ({"overdue": 0, "near": 1, "open": 2}[f["status"]], f["days_left"]))
+        counts = run["summary"].get("families", {})
+        for breach in BREACHES:
+            breaches[breach] += int(counts.get(breach, 0))
+    urgency = {name: i for i, name in enumerate(STATUSES)}
+    families.sort(key=lambda f: (urgency[f["status"]], f["days_left"]))
     tier_bars = [
         (
             f"第 {tier} 优先级 tier {tier}",
@@ -192,6 +201,7 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
                 color="#c8702a",
             ),
             "families": families[:300],
+            "breaches": breaches,
         },
     )
 

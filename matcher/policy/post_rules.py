@@ -89,7 +89,7 @@ def post_rule_problems(
             bad = given & ((number < low) | (number > high))
             missing = ~given if rule.required else np.zeros(len(rows), dtype=bool)
             for position in np.flatnonzero(bad | missing):
-                index = rows.index[position]
+                index = rows.index[int(position)]
                 value = None if missing[position] else f"{number[position]:g}"
                 bound = _bound_text(rule, low[position], high[position])
                 rule_text = (

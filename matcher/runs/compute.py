@@ -38,7 +38,7 @@ from matcher.recommend import (
     shortlists,
 )
 from matcher.runs import parallel
-from matcher.runs.guarantee import guarantee_status
+from matcher.runs.guarantee import BREACHES, STATUSES, guarantee_status
 from matcher.schemas.columns import (
     CANDIDATE_PAIRS,
     PLACEMENTS,
@@ -125,12 +125,16 @@ def scoring_model(config: RunConfig) -> tuple[Any, str]:
     return _shipped_model()
 
 
+#: Earlier weeks' offers as a run reads them.
+OFFER_COLUMNS: tuple[str, ...] = ("seeker_id", "post_id", "outcome", "week", "offered")
+
+
 @dataclass
 class WeekInputs:
     """What one run reads: the city's pool on the reference date and earlier weeks' offers.
 
     ``posts`` carries ``remaining`` (capacity minus accepted and pending offers of earlier
-    weeks); ``offers`` has ``seeker_id``, ``post_id``, ``outcome``, ``week``.
+    weeks); ``offers`` has :data:`OFFER_COLUMNS` (``offered``: the day it was made).
     """
 
     city: str
@@ -510,9 +514,12 @@ def compute_week(
     recommendations, openings = vacancy.recommendations, vacancy.openings
 
     report("20-day guarantee", (len(config.programs) + 2) / steps)
-    this_week = placement_frame.loc[:, ["seeker_id", "post_id"]].assign(outcome="pending")
+    this_week = placement_frame.loc[:, ["seeker_id", "post_id"]].assign(
+        outcome="pending", offered=inputs.reference_date
+    )
     offers = pd.concat(
-        [inputs.offers.loc[:, ["seeker_id", "post_id", "outcome"]], this_week], ignore_index=True
+        [inputs.offers.loc[:, ["seeker_id", "post_id", "outcome", "offered"]], this_week],
+        ignore_index=True,
     )
     best_posts = pd.concat(
         [*best, pairs.loc[:, ["seeker_id", "post_id", "score"]]], ignore_index=True
@@ -559,7 +566,9 @@ def compute_week(
         "recommendations": lists.report(),
         "shortlists": {"vacancies": int(short["post_id"].nunique()), "entries": len(short)},
         "families": {
-            s: int(status_counts.get(s, 0)) for s in ("overdue", "near", "open", "covered")
+            **{s: int(status_counts.get(s, 0)) for s in STATUSES},
+            # (三十九)'s 20-day guarantee broken: overdue, or covered only after the deadline.
+            "breaches": int(sum(status_counts.get(s, 0) for s in BREACHES)),
         },
         "fairness": _fairness(placement_frame, eligibility, inputs.seekers),
         "changes": _changes(inputs, len(openings)),
@@ -614,7 +623,7 @@ def empty_inputs(city: str, week: str, reference_date: date) -> WeekInputs:
         households=typed_frame([], "households"),
         employers=typed_frame([], "employers"),
         posts=typed_frame([], "posts").assign(remaining=pd.Series(dtype="Int64")),
-        offers=pd.DataFrame(columns=["seeker_id", "post_id", "outcome", "week"]),
+        offers=pd.DataFrame(columns=list(OFFER_COLUMNS)),
     )
 
 

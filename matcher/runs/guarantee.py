@@ -1,10 +1,15 @@
 """The 20-day guarantee for zero-employment families of (三十九).
 
-"Every such family must be offered at least one suitable post within 20 days of registering."
-Each weekly run tracks every certified urban zero-employment family from its certification
-date (``households.zero_employment_since``): a family is *covered* once a member holds an offer
-that is pending or accepted; otherwise it is *open*, *near* (few days left) or *overdue* (the
-deadline has passed — a red item on the dashboard), listed with its members' best posts.
+"保证20天内至少提供1个合适的就业岗位": every such family must be offered at least one suitable
+post within 20 days of its certification (``households.zero_employment_since``). Each weekly
+run tracks every certified family by the offers its members were made, each with the day it was
+made and its outcome:
+
+* *covered*: a member holds an offer (pending or accepted, not refused) made by the deadline;
+* *covered late*: such an offer exists, but the first was made after the deadline — a breach;
+* otherwise *open*, *near* (few days left) or *overdue* (the deadline has passed: a breach).
+
+Refused offers cover nothing but stay on the record (``offers_made``, ``first_offer``).
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ GUARANTEE_DAYS = 20
 NEAR_DAYS = 5
 #: Outcomes of an offer that count as "offered a suitable post".
 COVERING_OUTCOMES: tuple[str, ...] = ("pending", "accepted")
-FamilyStatus = Literal["covered", "open", "near", "overdue"]
-STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered")
+FamilyStatus = Literal["covered", "covered_late", "open", "near", "overdue"]
+#: Most urgent first: the order of the 20-day list.
+STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered_late", "covered")
+#: Statuses that break the guarantee.
+BREACHES: tuple[str, ...] = ("overdue", "covered_late")
 GUARANTEE_COLUMNS: tuple[str, ...] = (
     "household_id", "district", "registered", "deadline", "days_left", "status", "members",
-    "best_posts",
+    "best_posts", "offers_made", "first_offer", "covered_on",
 )  # fmt: skip
 
 
@@ -49,7 +57,8 @@ def guarantee_status(
     seekers : DataFrame
         ``seeker_id``, ``household_id``: the registered members.
     offers : DataFrame
-        ``seeker_id``, ``outcome``: offers made so far (this week's included).
+        ``seeker_id``, ``outcome``, ``offered`` (the day it was made): offers made so far
+        (this week's included).
     best_posts : DataFrame
         ``seeker_id``, ``post_id``, ``score``: the posts available to members, best first.
     reference_date : date
@@ -63,7 +72,7 @@ def guarantee_status(
     -------
     DataFrame
         One row per family certified on or before ``reference_date``, columns
-        :data:`GUARANTEE_COLUMNS`, most urgent first (overdue, near, open, covered; then fewest
+        :data:`GUARANTEE_COLUMNS`, most urgent first (:data:`STATUSES`; then fewest
         days left, then id).
     """
     registered = pd.to_datetime(households["zero_employment_since"], errors="coerce")
@@ -86,8 +95,15 @@ def guarantee_status(
     member_lists = (
         members.sort_values("seeker_id").groupby("household_id")["seeker_id"].agg("|".join)
     )
-    covering = offers.loc[offers["outcome"].isin(COVERING_OUTCOMES), "seeker_id"].astype(str)
-    covered_households = set(members.loc[isin(members["seeker_id"], covering), "household_id"])
+    made = offers.loc[isin(offers["seeker_id"].astype(str), members["seeker_id"])]
+    made = made.assign(
+        seeker_id=made["seeker_id"].astype(str),
+        offered=pd.to_datetime(made["offered"]).dt.date,
+        covering=made["outcome"].isin(COVERING_OUTCOMES).to_numpy(),
+    ).merge(members, on="seeker_id")
+    offers_made = made.groupby("household_id").size()
+    first_offer = made.groupby("household_id")["offered"].min()
+    covered_on = made.loc[made["covering"]].groupby("household_id")["offered"].min()
 
     # Only members' pairs matter: a hash filter first spares merging millions of pairs.
     best_posts = best_posts.loc[isin(best_posts["seeker_id"], members["seeker_id"])]
@@ -100,13 +116,26 @@ def guarantee_status(
     ).agg("|".join)
 
     ids = families["household_id"]
+    families["offers_made"] = offers_made.reindex(ids).fillna(0).astype(np.int64).to_numpy()
+    families["first_offer"] = _dates(first_offer, ids)
+    families["covered_on"] = _dates(covered_on, ids)
+    covered = families["covered_on"].notna().to_numpy()
+    late = np.array(
+        [c is not None and c > d
+         for c, d in zip(families["covered_on"], families["deadline"], strict=True)],
+        dtype=bool,
+    )  # fmt: skip
     status = np.where(
-        isin(ids, covered_households),
-        "covered",
+        late,
+        "covered_late",
         np.where(
-            families["days_left"] < 0,
-            "overdue",
-            np.where(families["days_left"] <= near_days, "near", "open"),
+            covered,
+            "covered",
+            np.where(
+                families["days_left"] < 0,
+                "overdue",
+                np.where(families["days_left"] <= near_days, "near", "open"),
+            ),
         ),
     )
     families["status"] = status
@@ -120,3 +149,9 @@ def guarantee_status(
         ["_urgency", "days_left", "household_id"], kind="stable"
     )
     return families.loc[:, list(GUARANTEE_COLUMNS)].reset_index(drop=True)
+
+
+def _dates(by_household: pd.Series, ids: pd.Series) -> pd.Series:
+    """Dates per family in ``ids`` order, ``None`` where a family has none."""
+    values = by_household.reindex(ids.to_numpy())
+    return pd.Series([None if pd.isna(v) else v for v in values], index=ids.index, dtype=object)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, case, func, select
 
 from matcher.idnumber import mask
+from matcher.runs.guarantee import STATUSES
 from matcher.schemas.tables import TABLES
 from matcher.storage.models import (
     DOMAIN_TABLES,
@@ -27,7 +28,7 @@ from matcher.storage.models import (
     seekers,
 )
 
-_URGENCY = {"overdue": 0, "near": 1, "open": 2, "covered": 3}
+_URGENCY = {status: i for i, status in enumerate(STATUSES)}
 
 
 def _public_row(name: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +286,7 @@ def run_families(
     offset: int = 0,
     limit: int = 500,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The 20-day list of a run, most urgent first (overdue, near, open, covered)."""
+    """The 20-day list of a run, most urgent first (:data:`~matcher.runs.guarantee.STATUSES`)."""
     conditions = [RunFamily.run_id == run_id]
     if statuses:
         conditions.append(RunFamily.status.in_(statuses))
@@ -310,6 +311,9 @@ def run_families(
             "status": r.status,
             "members": [m for m in r.members.split("|") if m],
             "best_posts": [p for p in r.best_posts.split("|") if p],
+            "offers_made": r.offers_made,
+            "first_offer": r.first_offer,
+            "covered_on": r.covered_on,
         }
         for r in rows
     ]

@@ -26,6 +26,7 @@ from matcher import __version__
 from matcher.errors import MatcherError
 from matcher.frames import isin
 from matcher.runs.compute import (
+    OFFER_COLUMNS,
     OUTPUT_TABLES,
     PLACEMENT_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -37,6 +38,7 @@ from matcher.runs.compute import (
     canonical_json,
     compute_week,
 )
+from matcher.runs.guarantee import GUARANTEE_COLUMNS
 from matcher.runs.week import normalise_week, week_reference_date
 from matcher.storage.models import (
     Offer,
@@ -77,11 +79,8 @@ _EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "recommendations": RECOMMENDATION_COLUMNS,
     "shortlists": SHORTLIST_COLUMNS,
     "placements": PLACEMENT_COLUMNS,
-    "families": (
-        "household_id", "district", "registered", "deadline", "days_left", "status", "members",
-        "best_posts",
-    ),
-}  # fmt: skip
+    "families": GUARANTEE_COLUMNS,
+}
 
 
 def _now() -> dt.datetime:
@@ -136,7 +135,7 @@ def _offers(connection: Connection, city: str, before_week: str) -> pd.DataFrame
     # Only offers of earlier weeks' *succeeded* runs, so a re-run of a week reads what the
     # first run of that week read.
     query = (
-        select(Offer.seeker_id, Offer.post_id, Offer.outcome, Offer.week)
+        select(Offer.seeker_id, Offer.post_id, Offer.outcome, Offer.week, Run.reference_date)
         .join(Run, Run.run_id == Offer.run_id)
         .where(
             Offer.city == city,
@@ -147,10 +146,14 @@ def _offers(connection: Connection, city: str, before_week: str) -> pd.DataFrame
         .order_by(Offer.week, Offer.seeker_id, Offer.post_id, Offer.offer_id)
     )
     rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["seeker_id", "post_id", "outcome", "week"])
+    frame = pd.DataFrame(rows, columns=[*OFFER_COLUMNS[:-1], "offered"])
     # A seeker may have several offers over the weeks; for the pool only the latest counts,
-    # but refusals of earlier offers keep excluding their pairs, so all rows are kept.
-    return frame.astype("string") if len(frame) else frame
+    # but refusals of earlier offers keep excluding their pairs, so all rows are kept. The
+    # day an offer was made is its run's reference date (the 20-day clock of (三十九)).
+    if not len(frame):
+        return frame
+    offered = pd.to_datetime(frame["offered"]).dt.date
+    return frame.astype("string").assign(offered=offered.to_numpy())
 
 
 def _previous(connection: Connection, city: str, week: str) -> dict[str, Any]:
@@ -217,9 +220,7 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         households=households.reset_index(drop=True),
         employers=employers,
         posts=open_posts.reset_index(drop=True),
-        offers=offers
-        if len(offers)
-        else pd.DataFrame(columns=["seeker_id", "post_id", "outcome", "week"], dtype="string"),
+        offers=offers if len(offers) else pd.DataFrame(columns=list(OFFER_COLUMNS), dtype="string"),
         previous=_previous(connection, city, week),
     )
 

@@ -227,9 +227,14 @@ class RunFamily(Base):
     registered: Mapped[dt.date] = mapped_column(Date)
     deadline: Mapped[dt.date] = mapped_column(Date)
     days_left: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # covered, open, near, overdue
+    status: Mapped[str] = mapped_column(String(16))  # runs.guarantee.STATUSES
     members: Mapped[str] = mapped_column(Text)
     best_posts: Mapped[str] = mapped_column(Text)
+    #: Offers made to members so far (any outcome), the first one's day, and the day of the
+    #: first offer that covers the family (pending or accepted): the 20-day clock's record.
+    offers_made: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    first_offer: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    covered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class Offer(Base):

@@ -33,7 +33,12 @@ def test_statuses_days_left_and_best_posts() -> None:
         }
     )
     offers = pd.DataFrame(
-        {"seeker_id": ["e", "c"], "post_id": ["P9", "P8"], "outcome": ["pending", "refused"]}
+        {
+            "seeker_id": ["e", "c"],
+            "post_id": ["P9", "P8"],
+            "outcome": ["pending", "refused"],
+            "offered": [date(2009, 3, 15), date(2009, 3, 13)],
+        }
     )
     best = pd.DataFrame(
         {
@@ -55,11 +60,43 @@ def test_statuses_days_left_and_best_posts() -> None:
     assert rows.loc["H1", "members"] == "a|b"
     assert rows.loc["H1", "best_posts"] == "P2|P1|P4"  # best first, each post once
     assert rows.loc["H1", "deadline"] == date(2009, 3, 21)
+    # The refused offer is on the record though it covers nothing.
+    assert rows.loc["H2", "offers_made"] == 1 and rows.loc["H2", "first_offer"] == date(2009, 3, 13)
+    assert rows.loc["H2", "covered_on"] is None
+    assert rows.loc["H4", "covered_on"] == date(2009, 3, 15)
+
+
+def test_the_20_day_clock_counts_from_certification_to_the_offer() -> None:
+    # (三十九) 保证20天内至少提供1个合适的就业岗位. H1 certified 2009-03-01: deadline 03-21.
+    seekers = pd.DataFrame({"seeker_id": ["a", "b"], "household_id": ["H1", "H1"]})
+    best = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
+
+    def status(*offers: tuple[str, str, date]) -> tuple[str, object]:
+        frame = pd.DataFrame(
+            [(s, "P1", o, d) for s, o, d in offers],
+            columns=["seeker_id", "post_id", "outcome", "offered"],
+        )
+        row = guarantee_status(_households(), seekers, frame, best, date(2009, 4, 20)).set_index(
+            "household_id"
+        )
+        return str(row.loc["H1", "status"]), row.loc["H1", "covered_on"]
+
+    # Offered on day 20 (the deadline itself): in time.
+    assert status(("a", "pending", date(2009, 3, 21))) == ("covered", date(2009, 3, 21))
+    # Offered on day 48: covered, but late — a breach, not "covered".
+    assert status(("a", "accepted", date(2009, 4, 18))) == ("covered_late", date(2009, 4, 18))
+    # Refused on day 3, nothing since: overdue, with the offer on the record.
+    assert status(("a", "refused", date(2009, 3, 4))) == ("overdue", None)
+    # Refused on day 3, the other member offered on day 10: in time.
+    assert status(("a", "refused", date(2009, 3, 4)), ("b", "pending", date(2009, 3, 11))) == (
+        "covered",
+        date(2009, 3, 11),
+    )
 
 
 def test_family_registered_after_the_run_is_not_listed() -> None:
     seekers = pd.DataFrame({"seeker_id": ["d"], "household_id": ["H3"]})
-    empty = pd.DataFrame(columns=["seeker_id", "post_id", "outcome"])
+    empty = pd.DataFrame(columns=["seeker_id", "post_id", "outcome", "offered"])
     best = pd.DataFrame(columns=["seeker_id", "post_id", "score"])
     table = guarantee_status(_households(), seekers, empty, best, date(2009, 3, 16))
     assert "H3" not in set(table["household_id"])
