@@ -19,7 +19,7 @@ from matcher.io.atomic import write_table
 from matcher.io.load import Dataset, load_dataset
 from matcher.policy import load_policy
 from matcher.programs.run import ProgramRun, run_program
-from matcher.programs.seekers import program_eligibility
+from matcher.programs.seekers import program_eligibility, with_policy_tiers
 from matcher.programs.summary import (
     eligible_counts,
     posts_by_program_and_city,
@@ -109,7 +109,7 @@ def run_demo(
         announce(f"writing {program} placements with reasons")
         for name, frame in (
             ("allocation", run.placements()),
-            ("unplaced", run.allocation.unplaced),
+            ("unplaced", with_policy_tiers(run.allocation.unplaced, run.eligibility)),
             ("quotas", run.quotas),
         ):
             path = out / f"{name}_{program}.csv"

@@ -27,6 +27,7 @@ from matcher.frames import isin
 from matcher.io.csvsafe import neutralise_column
 from matcher.policy.rules import DEFAULT_PRESET, load_policy
 from matcher.programs.candidates import program_candidates
+from matcher.programs.payments import allowance_payments, payment_summary
 from matcher.programs.place import place
 from matcher.programs.posts import allocation_posts, open_mask, open_posts, places_left
 from matcher.programs.seekers import allocation_seekers, program_eligibility, with_policy_tiers
@@ -571,6 +572,7 @@ def compute_week(
             "breaches": int(sum(status_counts.get(s, 0) for s in BREACHES)),
         },
         "fairness": _fairness(placement_frame, eligibility, inputs.seekers),
+        "payments": _payments(placement_frame, inputs.posts, config.programs),
         "changes": _changes(inputs, len(openings)),
         "scoring": scoring,
         "notes": notes,
@@ -586,6 +588,21 @@ def compute_week(
         input_digest=input_digest,
         canonical=vacancy.canonical,
     )
+
+
+def _payments(
+    placements: pd.DataFrame, posts: pd.DataFrame, programs: tuple[str, ...]
+) -> dict[str, Any]:
+    """Per programme with a ``[subsidy]`` (internships, (十七)): what this week's placements
+    cost the province and the host units (:mod:`matcher.programs.payments`)."""
+    out: dict[str, Any] = {}
+    for program in programs:
+        policy = load_policy(program)
+        if policy.subsidy is None:
+            continue
+        mine = placements.loc[placements["program"] == program]
+        out[program] = payment_summary(allowance_payments(mine, posts, policy))
+    return out
 
 
 def _changes(inputs: WeekInputs, vacancies: int) -> dict[str, Any]:
