@@ -190,6 +190,14 @@ def bench_fairness_command(
     jobs: Annotated[
         int, typer.Option("--jobs", help="Processes building instances (one per seed)", min=1)
     ] = 2,
+    presets: Annotated[
+        bool,
+        typer.Option(
+            "--presets/--no-presets",
+            help="Also place the first seed under every priority preset of the programme's "
+            "rules file (welfare: listing_order) and show placements by group side by side",
+        ),
+    ] = True,
 ) -> None:
     """Run every mechanism on generated instances and publish the fairness report
     (HTML with embedded charts, Markdown, CSV)."""
@@ -199,7 +207,14 @@ def bench_fairness_command(
     from rich.progress import Progress
 
     from matcher.generator import SCALE_NAMES
-    from matcher.reports.bench import SETTINGS, CandidateSource, build_instance, run_benchmark
+    from matcher.policy import load_policy
+    from matcher.reports.bench import (
+        SETTINGS,
+        CandidateSource,
+        build_instance,
+        preset_comparison,
+        run_benchmark,
+    )
     from matcher.reports.output import write_files
     from matcher.reports.report import report_files, summary_lines
 
@@ -245,6 +260,17 @@ def bench_fairness_command(
         result = run_benchmark(
             instances, time_limit=time_limit, progress=lambda _label: progress.advance(running)
         )
+        others = load_policy(program).presets[1:] if presets else ()
+        if others:
+            progress.add_task("placing under the priority presets", total=None)
+            first = instances[0]
+            compared = [first] + [
+                build_instance(
+                    scale, first.seed, program=program, k=k, candidate_source=source, preset=name
+                )
+                for name in others
+            ]
+            result.presets = preset_comparison(compared, time_limit=time_limit)
     command = "matcher " + " ".join(shlex.quote(a) for a in (sys.argv[1:] or ["bench-fairness"]))
     files = report_files(result, command=command)
     written = write_files(files, out)

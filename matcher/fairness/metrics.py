@@ -33,11 +33,14 @@ from matcher.errors import DataValidationError, Problem
 from matcher.fairness.envy import EnvyCounts, choice_ranks, count_envy_and_waste
 from matcher.fairness.frame import breakdown, membership_breakdown
 from matcher.fairness.inequality import ATKINSON_EPSILONS, atkinson, gini, theil_decomposition
+from matcher.schemas.columns import POLICY_TIER
 
 #: Seekers columns read as partitions rather than as boolean groups.
 SEX = "sex"
 GROUPS = "groups"
-_NOT_GROUPS = {SEEKER_ID, TIER, LOTTERY, FAMILY_ID, CITY, SEX, GROUPS, "district", "name"}
+_NOT_GROUPS = {
+    SEEKER_ID, TIER, POLICY_TIER, LOTTERY, FAMILY_ID, CITY, SEX, GROUPS, "district", "name"
+}  # fmt: skip
 _TRUE = {"1", "true", "yes", "1.0"}
 _FALSE = {"0", "false", "no", "0.0", "", "nan", "<na>"}
 #: Choice ranks above this are pooled into one bucket ("11+").
@@ -393,13 +396,22 @@ def measure_allocation(
 
     seekers = problem.seekers
     post_cities = sorted(set(problem.posts[CITY].astype(str)) - {""})
+    # A programme's allocation orders seekers by priority (tier, then need); its tiers are
+    # measured as the policy names them when the seekers table carries them.
+    tiers = (
+        seekers[POLICY_TIER].astype(np.int64).to_numpy()
+        if POLICY_TIER in seekers.columns
+        else problem.seeker_tier
+    )
     breakdowns = {
         "tier": breakdown(
             placed,
             value,
-            problem.seeker_tier,
+            tiers,
             by="tier",
-            expected=[int(t) for t in problem.tier_floors.index],
+            expected=[]
+            if POLICY_TIER in seekers.columns
+            else [int(t) for t in problem.tier_floors.index],
         )
     }
     if CITY in seekers.columns:
@@ -458,7 +470,7 @@ def measure_allocation(
         cells = pd.DataFrame(
             {
                 CITY: seekers[CITY].astype("string").fillna("(missing)").to_numpy(),
-                TIER: problem.seeker_tier,
+                TIER: tiers,
                 "placed": placed,
             }
         )

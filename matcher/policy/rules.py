@@ -267,6 +267,11 @@ def _tier_of(tiers: list[list[str]], field: str, errors: list[tuple[str, str]]) 
     return tier_of
 
 
+def group_names() -> dict[str, str]:
+    """Priority group id → its Chinese name (``data/priority_groups.csv``), for reports."""
+    return {str(k): str(v) for k, v in _group_catalogue()["name"].items()}
+
+
 def load_policy(
     program: str | None = None,
     *,

@@ -30,6 +30,7 @@ from matcher.allocation.result import MECHANISMS, Mechanism
 from matcher.errors import InfeasibleError, MatcherError
 from matcher.fairness.metrics import FairnessMeasures, chosen_arcs, measure_allocation
 from matcher.generator import generate_province
+from matcher.policy.rules import DEFAULT_PRESET, group_names
 from matcher.programs import (
     allocation_posts,
     allocation_seekers,
@@ -43,6 +44,7 @@ from matcher.programs import (
 )
 from matcher.ranking.persist import load_shipped_model
 from matcher.reports.audit import apportionment_audit
+from matcher.schemas.columns import POLICY_TIER
 
 CandidateSource = Literal["ranker", "scoring", "random"]
 #: Candidate posts kept per seeker.
@@ -95,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
 )
 #: The reference of the price of fairness.
 BASELINE = "optimal"
+#: What the rules prescribe for a programme's posts (as the demo and the weekly runs place
+#: them): the setting the priority presets are compared under.
+POLICY_SETTING = Setting(
+    "lexicographic + city quotas + families", "lexicographic", city_quotas=True, families=True
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,8 @@ class Instance:
     need: dict[str, int]
     candidate_source: str
     build_seconds: float = 0.0
+    #: The programme's priority preset (``notice``: its rules file's own order).
+    preset: str = DEFAULT_PRESET
 
     @property
     def places(self) -> int:
@@ -166,6 +175,7 @@ def build_instance(
     program: str = "welfare",
     k: int = DEFAULT_K,
     candidate_source: CandidateSource = "scoring",
+    preset: str | None = None,
 ) -> Instance:
     """Build one benchmark instance from the generator's data.
 
@@ -185,6 +195,8 @@ def build_instance(
         value), falling back to title similarity when the model cannot be loaded; ``scoring``:
         the same pairs scored by title similarity; ``random``: the fallback of
         :func:`_random_candidates`.
+    preset : str, optional
+        A priority preset of the programme's rules file (default: the file's own order).
 
     Returns
     -------
@@ -194,7 +206,9 @@ def build_instance(
     province = generate_province(scale, seed=seed)
     people = province.tables["seekers"]
     households = province.tables["households"]
-    eligibility = program_eligibility(people, households, program, province.reference_date)
+    eligibility = program_eligibility(
+        people, households, program, province.reference_date, preset=preset
+    )
     posts_open = open_posts(province.tables["posts"], program)
     eligible = eligibility["eligible"].to_numpy(dtype=bool)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2009]))
@@ -205,6 +219,8 @@ def build_instance(
     seekers["city"] = chosen["city"].astype(str).to_numpy()
     seekers["sex"] = chosen["sex"].astype(str).to_numpy()
     seekers["groups"] = eligibility["groups"].astype(str).to_numpy()[eligible]
+    # The allocation orders by priority (tier, then need); measures report the policy's tiers.
+    seekers[POLICY_TIER] = eligibility["tier"].to_numpy()[eligible].astype(np.int64)
     posts = allocation_posts(posts_open)
     source_label: str = candidate_source
     if candidate_source in ("ranker", "scoring"):
@@ -238,6 +254,7 @@ def build_instance(
         need=need,
         candidate_source=source_label,
         build_seconds=time.perf_counter() - start,
+        preset=preset or DEFAULT_PRESET,
     )
 
 
@@ -267,6 +284,8 @@ class BenchResult:
     city_quotas: dict[int, dict[str, int]]
     audit: Any | None = None  # ApportionmentAudit of the first instance
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: Placements by priority group under each priority preset (:func:`preset_comparison`).
+    presets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def runs_frame(self) -> pd.DataFrame:
         """One row per (setting, seed) with every scalar metric and the price of fairness."""
@@ -381,7 +400,7 @@ def _problem_for(
                 instance.posts,
                 instance.candidates,
                 city_caps=quotas if setting.city_quotas else None,
-                tier_floors={1: tier1_floor} if setting.tier_floors else None,
+                tier_floors={_top_level(instance): tier1_floor} if setting.tier_floors else None,
             ),
         )
     return build_problem(
@@ -389,9 +408,16 @@ def _problem_for(
         instance.posts,
         instance.candidates,
         city_caps=quotas if setting.city_quotas else None,
-        tier_floors={1: tier1_floor} if setting.tier_floors else None,
+        tier_floors={_top_level(instance): tier1_floor} if setting.tier_floors else None,
         family_guarantee=setting.families,
     )
+
+
+def _top_level(instance: Instance) -> int:
+    """The highest priority level present (the tier floors' subject): tier 1 when tiers are
+    the policy's own, the first (tier, need) level when a need index refines them."""
+    tiers = instance.seekers["tier"]
+    return int(tiers.min()) if len(tiers) else 1
 
 
 def run_instance(
@@ -413,7 +439,7 @@ def run_instance(
     tier1_floor = 0
     if any(s.tier_floors for s in settings):
         served = allocate_problem(base, mechanism="priority", check=False)
-        tier1_floor = int((served.assignments["tier"] == 1).sum())
+        tier1_floor = int((served.assignments["tier"] == _top_level(instance)).sum())
     records = []
     for setting in settings:
         if setting.mechanism not in MECHANISMS:
@@ -547,3 +573,40 @@ def run_benchmark(
         audit=audit_result,
         provenance=provenance(instances),
     )
+
+
+def preset_comparison(instances: Sequence[Instance], *, time_limit: float = 60.0) -> pd.DataFrame:
+    """Placements by priority group under each instance's priority preset, side by side.
+
+    The instances are one programme and seed built under different presets
+    (:func:`build_instance` with ``preset``); each is placed as the rules prescribe
+    (:data:`POLICY_SETTING`). One row per group (a person counts in every group they are in):
+    ``group``, ``name``, ``eligible``, then ``placed_<preset>`` and ``rate_<preset>``.
+    """
+    names = group_names()
+    rows: list[pd.DataFrame] = []
+    for instance in instances:
+        records, _ = run_instance(instance, [POLICY_SETTING], time_limit=time_limit)
+        measures = records[0].measures
+        if measures is None or "group" not in measures.breakdowns:
+            raise MatcherError(
+                f"preset {instance.preset!r}: no allocation to compare ({records[0].message})"
+            )
+        groups = measures.breakdowns["group"].set_index("group")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "eligible": groups["eligible"],
+                    f"placed_{instance.preset}": groups["placed"],
+                    f"rate_{instance.preset}": groups["placement_rate"].round(4),
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame()
+    table = rows[0]
+    for other in rows[1:]:
+        table = table.join(other.drop(columns="eligible"), how="outer")
+    table = table.reset_index().rename(columns={"index": "group"})
+    table.insert(1, "name", table["group"].map(names).fillna(""))
+    return table

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from matcher.fairness.metrics import FairnessMeasures
-from matcher.reports.bench import BASELINE, FOCUS_TIER, BenchResult, RunRecord, Setting
+from matcher.reports.bench import (
+    BASELINE,
+    FOCUS_TIER,
+    POLICY_SETTING,
+    BenchResult,
+    RunRecord,
+    Setting,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Groups with fewer eligible people than this are flagged "small" (their rates are noisy).
@@ -503,6 +510,8 @@ def report_files(
         "charts": charts,
         "focus_tier": FOCUS_TIER,
         "small_group": SMALL_GROUP,
+        "presets": result.presets,
+        "policy_setting": POLICY_SETTING.name,
     }
     environment = _environment()
     environment.filters["html_table"] = _html_table
@@ -521,6 +530,8 @@ def report_files(
         "fairness_quota_fill.csv": fill,
         "fairness_provenance.json": json.dumps(result.provenance, indent=2, ensure_ascii=False),
     }
+    if not result.presets.empty:
+        files["fairness_presets.csv"] = result.presets
     if audit is not None:
         files["fairness_audit_cities.csv"] = audit.cities
         files["fairness_audit_methods.csv"] = audit.methods

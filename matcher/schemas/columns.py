@@ -24,6 +24,8 @@ TIER = "tier"
 NEED = "need"
 #: The allocation order a policy gives (tier, then need): the allocation's ``tier`` input.
 PRIORITY = "priority"
+#: The policy's own tier, kept beside the allocation's ``tier`` (the priority) for measures.
+POLICY_TIER = "policy_tier"
 LOTTERY = "lottery"
 FAMILY_ID = "family_id"
 ZERO_EMPLOYMENT = "zero_employment"
@@ -69,6 +71,7 @@ __all__ = [
     "NEED",
     "OPEN",
     "PLACEMENTS",
+    "POLICY_TIER",
     "POST_ID",
     "PRIORITY",
     "PROGRAM",
