@@ -49,7 +49,7 @@ def allocation_seekers(
     eligible = eligibility.loc[eligibility["eligible"].to_numpy(dtype=bool)]
     people = seekers.set_index(SEEKER_ID).loc[eligible[SEEKER_ID].to_numpy()]
     zero = households.set_index(HOUSEHOLD_ID)[ZERO_EMPLOYMENT]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             SEEKER_ID: eligible[SEEKER_ID].astype(str).to_numpy(),
             TIER: eligible[PRIORITY].astype(int).to_numpy(),
@@ -61,6 +61,16 @@ def allocation_seekers(
             .to_numpy(),
         }
     )
+    # The guarantee of (三十九) is a promise to the family (确保一人就业): its members share the
+    # family's priority (its neediest member's), so families are ordered by need and the member
+    # who takes the post by the score. It also keeps each guaranteed family inside one priority
+    # level, which the exact min-cost-flow solve needs (families straddling levels would send
+    # the lexicographic solve to CP-SAT: 120 s instead of 1 s on the small demo).
+    guaranteed = table[ZERO_EMPLOYMENT].to_numpy(dtype=bool)
+    if guaranteed.any():
+        family_best = table.loc[guaranteed].groupby(FAMILY_ID)[TIER].transform("min")
+        table.loc[guaranteed, TIER] = family_best.to_numpy()
+    return table
 
 
 def with_policy_tiers(placed: pd.DataFrame, eligibility: pd.DataFrame) -> pd.DataFrame:

@@ -88,6 +88,21 @@ def test_need_places_before_score_and_the_listing_order_preset_does_not() -> Non
     assert placed == {None: ("S0001", 2), "listing_order": ("S0000", 2)}
 
 
+def test_members_of_a_zero_employment_family_share_its_priority() -> None:
+    # (三十九) 确保一人就业 is a promise to the family: both members are placed at the family's
+    # neediest member's priority, and the score picks who takes the post.
+    seekers, households = people(
+        {**MAN_30, "zero_employment": 1},
+        {**WOMAN_41, "zero_employment": 1, "disabled": 1},
+    )
+    households = households.iloc[[0, 0]].reset_index(drop=True)
+    seekers["household_id"] = households["household_id"].iloc[0]
+    eligibility = evaluate_eligibility(seekers, households, load_policy("welfare"), REFERENCE)
+    assert eligibility["priority"].iloc[0] > eligibility["priority"].iloc[1]
+    table = allocation_seekers(seekers, households, eligibility)
+    assert table["tier"].tolist() == [eligibility["priority"].iloc[1]] * 2
+
+
 WELFARE_FLAGS = (
     "disabled",
     "demobilised_soldier",
