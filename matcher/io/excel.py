@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import io
 import os
-from typing import IO
+from datetime import date
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 from matcher.errors import MatcherError
@@ -35,26 +37,70 @@ def with_bom(data: bytes) -> bytes:
     return data if data.startswith(BOM) else BOM + data
 
 
-def write_xlsx(frame: pd.DataFrame, target: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Write ``frame`` as a one-sheet workbook: header row frozen, text cells inert.
+def write_xlsx(frame: pd.DataFrame, target: str | os.PathLike[str] | BinaryIO) -> None:
+    """Write ``frame`` as a one-sheet workbook: header row frozen, text cells inert, dates as
+    dates, missing values as empty cells.
+
+    Written row by row in openpyxl's write-only mode: memory stays near the frame's own, not
+    a cell object per value (a run's 300,000 recommendations are millions of cells).
 
     Raises
     ------
     MatcherError
         The frame has more rows than a worksheet holds.
     """
+    import openpyxl
+
     if len(frame) + 1 > MAX_SHEET_ROWS:
         raise MatcherError(
             f"{len(frame):,} rows do not fit in an Excel worksheet (at most "
             f"{MAX_SHEET_ROWS - 1:,}): write a .csv file instead"
         )
     safe = neutralise_frame(frame)
-    # Timezone-aware datetimes cannot be stored in a workbook; such columns are written as text.
-    for column in safe.columns:
-        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
-            safe = safe.assign(**{str(column): safe[column].astype("string")})
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        safe.to_excel(writer, index=False, sheet_name="Sheet1", freeze_panes=(1, 0))
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Sheet1")
+    sheet.freeze_panes = "A2"
+    sheet.append([str(column) for column in safe.columns])
+    columns = [_cell_values(safe[column]) for column in safe.columns]
+    for row in zip(*columns, strict=True):
+        sheet.append(list(row))
+    book.save(target)
+
+
+def _cell_values(values: pd.Series) -> list[Any]:
+    """A column as values openpyxl stores: None where missing, dates (no time) for days,
+    Python scalars for NumPy ones, text for what a workbook cannot hold."""
+    missing = values.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        days = bool((stamps.dropna() == stamps.dropna().dt.normalize()).all())
+        out: list[Any] = [v.date() if days else v.to_pydatetime() for v in stamps]
+    elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        out = values.astype(object).tolist()
+        out = [v.item() if isinstance(v, np.generic) else v for v in out]
+    else:
+        out = [v if isinstance(v, (str, int, float, date)) else str(v) for v in values.tolist()]
+    for row in np.flatnonzero(missing):
+        out[row] = None
+    return out
+
+
+def csv_as_xlsx(data: bytes) -> bytes:
+    """CSV bytes (as :func:`matcher.runs.export_run` gives them) as a workbook's bytes: number
+    columns as numbers, id and code columns as text (an id such as 007 keeps its zeros)."""
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for column in frame.columns:
+        if str(column).endswith(("_id", "_code")) or column in _TEXT_COLUMNS:
+            continue
+        filled = frame[column][frame[column] != ""]
+        numbers = pd.to_numeric(filled, errors="coerce")
+        if len(filled) and numbers.notna().all():
+            frame[column] = pd.to_numeric(frame[column].replace("", None), errors="coerce")
+    return xlsx_bytes(frame)
+
+
+#: Columns that hold codes, never amounts, whatever their digits look like.
+_TEXT_COLUMNS = frozenset({"city", "district", "id_number", "week"})
 
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
@@ -79,6 +125,7 @@ __all__ = [
     "MAX_SHEET_ROWS",
     "XLSX_MEDIA_TYPE",
     "content_disposition",
+    "csv_as_xlsx",
     "with_bom",
     "write_xlsx",
     "xlsx_bytes",

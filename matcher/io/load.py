@@ -15,7 +15,7 @@ from datetime import date
 from functools import cache
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -23,7 +23,13 @@ import pandera.pandas as pa
 from matcher import idnumber, reference
 from matcher.errors import DataValidationError, Problem
 from matcher.frames import isin
-from matcher.io.sheets import clean_header, csv_header_offset, decode_text, read_workbook
+from matcher.io.sheets import (
+    HEADER_ROW,
+    clean_header,
+    csv_header_offset,
+    decode_text,
+    read_workbook,
+)
 from matcher.schemas import (
     FALSE_WORDS,
     LIST_SEPARATORS,
@@ -111,7 +117,7 @@ def read_raw(path: Path, label: str | None = None, *, encoding: str | None = Non
             frame = pd.read_parquet(path).astype("string").reset_index(drop=True)
             frame.columns = [clean_header(c) for c in frame.columns]
         else:
-            frame = read_workbook(path, label, _is_known_header, IGNORED_HEADERS)
+            frame = read_workbook_raw(path, label)
     except DataValidationError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as error:
@@ -120,6 +126,12 @@ def read_raw(path: Path, label: str | None = None, *, encoding: str | None = Non
             [Problem(label, None, None, None, f"cannot be read: {message}")]
         ) from None
     return frame
+
+
+def read_workbook_raw(source: Path | IO[bytes], label: str) -> pd.DataFrame:
+    """The first worksheet of an ``.xlsx`` or ``.xls`` workbook as text cells, read as
+    :func:`read_raw` reads a workbook file (title rows, blank rows, numbers)."""
+    return read_workbook(source, label, _is_known_header, IGNORED_HEADERS)
 
 
 def read_csv_text(text: str, label: str) -> pd.DataFrame:
@@ -136,6 +148,7 @@ def read_csv_text(text: str, label: str) -> pd.DataFrame:
     frame.columns = [clean_header(c) for c in frame.columns]
     if lines_above:
         frame.index = frame.index + lines_above
+        frame.attrs[HEADER_ROW] = lines_above + 1
     return frame
 
 
@@ -352,6 +365,8 @@ def parse_table(
     meaningful when there are none.
     """
     problems: list[Problem] = []
+    # The header's row as the file has it (below a title: not 1), see matcher.io.sheets.
+    header_row = int(raw.attrs.get(HEADER_ROW, 1))
     aliases = spec.aliases()
     renamed: dict[str, str] = {}
     for header in raw.columns:
@@ -361,16 +376,17 @@ def parse_table(
         if name is None:
             if not spec.extra_columns_allowed:
                 rule = f"unknown column; {spec.name} has: " + ", ".join(spec.by_name)
-                problems.append(Problem(label, 1, header, None, rule))
+                problems.append(Problem(label, header_row, header, None, rule))
             continue
         if name in renamed.values():
-            problems.append(Problem(label, 1, header, None, f"column '{name}' appears twice"))
+            rule = f"column '{name}' appears twice"
+            problems.append(Problem(label, header_row, header, None, rule))
             continue
         renamed[header] = name
     for column in spec.columns:
         if column.required and column.name not in renamed.values():
             zh = "/".join(column.zh)
-            problems.append(Problem(label, 1, column.name, None, f"missing column ({zh})"))
+            problems.append(Problem(label, header_row, column.name, None, f"missing column ({zh})"))
     if len(raw) == 0:
         problems.append(Problem(label, None, None, None, "file has a header but no rows"))
     if problems:
@@ -686,5 +702,6 @@ __all__ = [
     "read_csv_text",
     "read_manifest",
     "read_raw",
+    "read_workbook_raw",
     "stored_as_numbers",
 ]

@@ -33,6 +33,8 @@ from matcher.errors import DataValidationError, Problem
 
 #: Rows above the header that a title may take.
 MAX_TITLE_ROWS = 10
+#: Key of ``DataFrame.attrs`` holding the header's row (1-based) when it is not row 1.
+HEADER_ROW = "header_row"
 #: Encodings tried in turn when none is given: UTF-8 (a BOM is dropped), then GB18030.
 DETECTED_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
 #: The first bytes of a zip archive, which an ``.xlsx`` workbook is.
@@ -298,7 +300,10 @@ def read_workbook(
             line += 1
             yield line, [cell_text(value) for value in row]
 
-    return _frame(body(), header)
+    frame = _frame(body(), header)
+    if start:
+        frame.attrs[HEADER_ROW] = start + 1
+    return frame
 
 
 def csv_header_offset(
@@ -326,6 +331,7 @@ def csv_header_offset(
 
 __all__ = [
     "DETECTED_ENCODINGS",
+    "HEADER_ROW",
     "MAX_TITLE_ROWS",
     "XLSX_CONTENT_TYPE",
     "XLSX_MAGIC",
