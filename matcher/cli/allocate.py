@@ -18,6 +18,7 @@ from rich.console import Console
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
 from matcher.allocation.problem import read_problem
 from matcher.allocation.result import MECHANISMS, Mechanism
+from matcher.cli.data import Encoding
 from matcher.errors import MatcherError
 from matcher.io.atomic import write_table
 
@@ -33,7 +34,10 @@ def allocate_command(
     candidates: Annotated[
         Path, typer.Option("--candidates", help="C.csv: seeker_id, post_id, score")
     ],
-    out: Annotated[Path, typer.Option("--out", help="A.csv: one row per placed seeker")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="A.csv (or A.xlsx for a workbook): one row per placed seeker"),
+    ],
     mechanism: Annotated[
         str,
         typer.Option("--mechanism", help="optimal | lexicographic | stable | priority | lottery"),
@@ -75,6 +79,7 @@ def allocate_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
     ] = DEFAULT_TIME_LIMIT,
+    encoding: Encoding = None,
 ) -> None:
     """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees."""
     if mechanism not in MECHANISMS:
@@ -95,6 +100,7 @@ def allocate_command(
         group_floors=group_floors,
         family_guarantee=families,
         one_per_family=one_per_family,
+        encoding=encoding,
     )
     chosen = cast(Mechanism, mechanism)  # checked against MECHANISMS above
     reserves = None
