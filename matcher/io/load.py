@@ -146,6 +146,14 @@ def read_csv_text(text: str, label: str) -> pd.DataFrame:
         skipinitialspace=True,
     )
     frame.columns = [clean_header(c) for c in frame.columns]
+    # Excel saves the empty columns its formatting reaches as ",,,": no header, no value.
+    empty = [
+        column
+        for column in frame.columns
+        if column.startswith("Unnamed: ") and not (frame[column].str.strip() != "").any()
+    ]
+    if empty:
+        frame = frame.drop(columns=empty)
     if lines_above:
         frame.index = frame.index + lines_above
         frame.attrs[HEADER_ROW] = lines_above + 1

@@ -125,7 +125,9 @@ def test_real_identity_numbers_are_not_taken_for_numbers() -> None:
 def test_gbk_csv_with_a_title_row_loads(tmp_path: Path) -> None:
     tables = _tables()
     directory = write(tmp_path, tables)
-    text = "2009年家庭信息表,,,,,,,\n" + tables["households"].to_csv(index=False)
+    lines = tables["households"].to_csv(index=False).splitlines()
+    # Excel also saves the empty columns its formatting reaches: trailing commas.
+    text = "2009年家庭信息表,,,,,,,,,\n" + "".join(f"{line},,\n" for line in lines)
     (directory / "households.csv").unlink()
     (directory / "家庭.csv").write_bytes(text.encode("gbk"))
     dataset = load_dataset(directory)
