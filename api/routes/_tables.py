@@ -115,12 +115,13 @@ def parse_batch(body: bytes, content_type: str) -> tuple[pd.DataFrame, bool] | J
         return frame, False
     if kind == "text/csv":
         try:
-            frame = read_csv_text(decode_text(body, "body", charset), "body")
+            hint = "name its charset: Content-Type: text/csv; charset=gbk"
+            frame = read_csv_text(decode_text(body, "body", charset, hint=hint), "body")
         except DataValidationError as error:
-            problem = error.problems[0]
-            if problem.rule == "file is empty":
+            rule = error.problems[0].rule
+            if rule == "file is empty":
                 return reject("empty CSV body")
-            return reject(f"CSV {problem.rule.replace('file', 'body', 1)}", column=None)
+            return reject("CSV " + rule.replace("file", "body", 1).replace("encoding", "charset"))
         except (ValueError, pd.errors.ParserError) as error:
             return reject(f"CSV cannot be read: {str(error).splitlines()[0]}")
         return frame.astype("string"), False

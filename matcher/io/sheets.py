@@ -48,8 +48,15 @@ MAX_XLSX_UNPACKED_BYTES = 512 * 2**20
 _EXCEL_DIGITS = 15
 
 
-def decode_text(data: bytes, label: str, encoding: str | None = None) -> str:
+def decode_text(
+    data: bytes,
+    label: str,
+    encoding: str | None = None,
+    *,
+    hint: str = "save it as CSV UTF-8, or give --encoding",
+) -> str:
     """``data`` as text: in ``encoding`` if given, else UTF-8 (BOM or not), else GB18030.
+    ``hint`` ends the message of bytes that are not such text: what the reader can do.
 
     Raises
     ------
@@ -76,7 +83,7 @@ def decode_text(data: bytes, label: str, encoding: str | None = None) -> str:
     assert first_error is not None
     row = data[: first_error.start].count(b"\n") + 1
     named = encoding or "UTF-8 or GBK/GB18030"
-    rule = f"file is not {named} text (save it as CSV UTF-8, or give --encoding)"
+    rule = f"file is not {named} text ({hint})"
     shown = data[first_error.start : first_error.start + 4].hex(" ")
     raise DataValidationError([Problem(label, row, None, shown, rule)])
 
