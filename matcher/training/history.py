@@ -145,7 +145,7 @@ def parse_training_history(raw: pd.DataFrame, label: str, reference_date: date) 
             problems.extend(
                 Problem(
                     label,
-                    int(frame.index[i]) + 2,  # the index counts the file's rows (title rows)
+                    int(frame.index[int(i)]) + 2,  # the index counts the file's rows (title rows)
                     column,
                     str(frame[column].iat[int(i)]),
                     "more than trainees",
