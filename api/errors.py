@@ -6,6 +6,8 @@ factory, which imports every route module (an import cycle before).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -40,26 +42,49 @@ def safe_text(value: Any) -> Any:
     return printable(value) if isinstance(value, str) else value
 
 
-def problems_to_errors(error: DataValidationError, *, json_rows: bool) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class FileRows:
+    """Where a batch's rows stand in the file it was read from, when a title row or blank rows
+    put them elsewhere than header = 1, first row = 2: ``header`` is the header's row and
+    ``rows[i]`` the row of the batch's ``i``-th row, both as a spreadsheet numbers them."""
+
+    header: int
+    rows: Sequence[int]
+
+    def row(self, batch_row: int) -> int:
+        """The file's row for a row numbered in the batch (header = 1, first row = 2)."""
+        position = batch_row - 2
+        if position < 0:
+            return self.header
+        return self.rows[position] if position < len(self.rows) else batch_row
+
+
+def problems_to_errors(
+    error: DataValidationError, *, json_rows: bool, file_rows: FileRows | None = None
+) -> list[dict[str, object]]:
     """Row-level problems as API error items (the first :data:`MAX_ERRORS`); JSON rows are
-    0-based list positions."""
+    0-based list positions, file rows those of ``file_rows`` if given."""
     items: list[dict[str, object]] = []
     for problem in error.problems[:MAX_ERRORS]:
         row = problem.row
         if json_rows and row is not None:
             # A JSON list has no header row: header-level problems have no row at all.
             row = row - 2 if row >= 2 else None
+        elif file_rows is not None and row is not None:
+            row = file_rows.row(row)
         items.append(
             {"row": row, "column": problem.column, "value": problem.value, "message": problem.rule}
         )
     return items
 
 
-def validation_response(error: DataValidationError, *, json_rows: bool) -> JSONResponse:
+def validation_response(
+    error: DataValidationError, *, json_rows: bool, file_rows: FileRows | None = None
+) -> JSONResponse:
     """422 listing a rejected batch's problems (capped, with the count of the rest)."""
     # A batch validated in chunks may stop keeping problems early and only count the rest.
     omitted = max(0, len(error.problems) - MAX_ERRORS) + int(getattr(error, "omitted", 0))
-    items = problems_to_errors(error, json_rows=json_rows)
+    items = problems_to_errors(error, json_rows=json_rows, file_rows=file_rows)
     unchecked = int(getattr(error, "unchecked_rows", 0))
     return JSONResponse(error_body(items, omitted, unchecked), status_code=422)
 

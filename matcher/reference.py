@@ -43,6 +43,18 @@ def city_codes() -> list[str]:
     return cities()["code"].tolist()
 
 
+@cache
+def city_code_lookup() -> dict[str, str]:
+    """City code for every way a register writes a city: the code itself, the Chinese name with
+    or without 市 (沈阳, 沈阳市), pinyin and English, the latter two lower-cased (shenyang)."""
+    lookup: dict[str, str] = {}
+    for row in cities().itertuples(index=False):
+        code = str(row.code)
+        for text in (code, row.name, f"{row.name}市", row.pinyin, row.english):
+            lookup[str(text).strip().lower()] = code
+    return lookup
+
+
 def city_label(code: str) -> str:
     """'沈阳 Shenyang' for '2101'; the code itself if unknown."""
     row = cities().set_index("code")

@@ -26,9 +26,11 @@ from api.deps import (
     scoped_city,
     visible_or_404,
 )
-from api.errors import error_body, reject, validation_response
+from api.errors import FileRows, error_body, reject, validation_response
 from api.schemas import Page, UpsertPublic
 from matcher.errors import DataValidationError, Problem
+from matcher.io.load import read_csv_text, read_workbook_raw
+from matcher.io.sheets import HEADER_ROW, XLSX_CONTENT_TYPE, XLSX_MAGIC, decode_text
 from matcher.runs import queries
 from matcher.schemas.tables import TABLES
 from matcher.storage.keys import Principal
@@ -84,29 +86,56 @@ def _json_depth_exceeded(text: str, limit: int) -> bool:
     return False
 
 
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, lower-cased, and its ``charset``, if any."""
+    kind, *parameters = content_type.split(";")
+    charset = None
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"') or None
+    return kind.strip().lower(), charset
+
+
 def parse_batch(body: bytes, content_type: str) -> tuple[pd.DataFrame, bool] | JSONResponse:
     """The uploaded rows as a frame of text cells, and whether they came as JSON.
 
+    CSV is read in the ``charset`` of its Content-Type, else UTF-8, else GB18030 (GBK), as the
+    CLI reads files; an ``.xlsx`` workbook (by its media type or its zip signature) is read
+    like a workbook file: title rows, 序号 and numbers as :mod:`matcher.io.sheets` reads them.
     CPU-bound (parsing megabytes): called in the thread pool, never on the event loop.
     """
-    kind = content_type.split(";")[0].strip().lower()
+    kind, charset = _media_type(content_type)
+    if kind == XLSX_CONTENT_TYPE or (kind in ("application/octet-stream", "") and
+                                     body.startswith(XLSX_MAGIC)):  # fmt: skip
+        try:
+            frame = read_workbook_raw(io.BytesIO(body), "body")
+        except DataValidationError as error:
+            return reject(f"workbook: {error.problems[0].rule}")
+        return frame, False
+    if kind == "text/csv":
+        try:
+            hint = "name its charset: Content-Type: text/csv; charset=gbk"
+            frame = read_csv_text(decode_text(body, "body", charset, hint=hint), "body")
+        except DataValidationError as error:
+            rule = error.problems[0].rule
+            if rule == "file is empty":
+                return reject("empty CSV body")
+            return reject("CSV " + rule.replace("file", "body", 1).replace("encoding", "charset"))
+        except (ValueError, pd.errors.ParserError) as error:
+            return reject(f"CSV cannot be read: {str(error).splitlines()[0]}")
+        return frame.astype("string"), False
+    if kind not in ("application/json", ""):
+        return reject(
+            f"unsupported content type {kind!r}: send application/json, text/csv or "
+            f"{XLSX_CONTENT_TYPE}"
+        )
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return reject(f"JSON must be UTF-8 text, not charset {charset!r}")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return reject("body is not UTF-8 text")
-    if kind == "text/csv":
-        if not text.strip():
-            return reject("empty CSV body")
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-            )
-        except (ValueError, pd.errors.ParserError) as error:
-            return reject(f"CSV cannot be read: {str(error).splitlines()[0]}")
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame.astype("string"), False
-    if kind not in ("application/json", ""):
-        return reject(f"unsupported content type {kind!r}: send application/json or text/csv")
     if _json_depth_exceeded(text, MAX_JSON_DEPTH):
         return reject(f"JSON nested deeper than {MAX_JSON_DEPTH} levels: rows are flat objects")
     try:
@@ -140,12 +169,20 @@ def upload(
     Blocking (database and CPU): called in the thread pool.
     """
     label = f"{name} batch"
+    file_rows = None
+    if not json_rows and (HEADER_ROW in raw.attrs or not isinstance(raw.index, pd.RangeIndex)):
+        # Read below a title row or past blank rows: answers name the rows the file has.
+        file_rows = FileRows(int(raw.attrs.get(HEADER_ROW, 1)), (raw.index + 2).tolist())
+        raw = raw.reset_index(drop=True)
     try:
-        return _validate_and_write(engine, principal, name, raw, json_rows, extra_check, label)
+        return _validate_and_write(
+            engine, principal, name, raw, json_rows, extra_check, label, file_rows
+        )
     except ForeignRowsError as error:  # raised inside the transaction: it rolled back
         key = TABLES[name].key
         items = [
-            {"row": row - 2 if json_rows else row, "column": key, "value": None,
+            {"row": row - 2 if json_rows else (file_rows.row(row) if file_rows else row),
+             "column": key, "value": None,
              "message": f"no {noun or name} with this id in city {principal.city}"}
             for row in error.rows
         ]  # fmt: skip
@@ -160,6 +197,7 @@ def _validate_and_write(
     json_rows: bool,
     extra_check: Callable[[pd.DataFrame], list[Problem]] | None,
     label: str,
+    file_rows: FileRows | None = None,
 ) -> dict[str, Any] | JSONResponse:
     with engine.begin() as connection:
         try:
@@ -169,7 +207,7 @@ def _validate_and_write(
                 if problems:
                     raise DataValidationError(problems)
         except DataValidationError as error:
-            return validation_response(error, json_rows=json_rows)
+            return validation_response(error, json_rows=json_rows, file_rows=file_rows)
         cities = sorted(set(frame["city"].dropna().astype(str)))
         if principal.role != "province":
             for other in cities:
@@ -207,7 +245,7 @@ async def upload_request(
 
 
 def upload_body(example: list[dict[str, Any]], csv_example: str) -> dict[str, Any]:
-    """OpenAPI request body: a JSON list of rows, or the same as CSV."""
+    """OpenAPI request body: a JSON list of rows, or the same as CSV or an Excel workbook."""
     return {
         "requestBody": {
             "required": True,
@@ -217,6 +255,7 @@ def upload_body(example: list[dict[str, Any]], csv_example: str) -> dict[str, An
                     "example": example,
                 },
                 "text/csv": {"schema": {"type": "string"}, "example": csv_example},
+                XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     }
@@ -327,7 +366,7 @@ def table_router(
         methods=["POST"],
         response_model=UpsertPublic,
         name=f"upload_{plural}",
-        summary=f"Upload {plural} (JSON list or CSV); all rows or none",
+        summary=f"Upload {plural} (JSON list, CSV or .xlsx); all rows or none",
         openapi_extra=upload_body([{key: "..."}], csv_example or f"{key},...\n"),
         responses=UPLOAD_RESPONSES,
     )

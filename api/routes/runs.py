@@ -24,6 +24,7 @@ from api.deps import (
 )
 from api.runner import runner_for
 from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
+from matcher.io.excel import XLSX_MEDIA_TYPE, content_disposition, csv_as_xlsx, with_bom
 from matcher.runs import RunConfig, export_run, queries, reap_abandoned, start_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -139,22 +140,35 @@ def get_families(
 
 @router.get(
     "/{run_id}/export/{name}",
-    summary="A run's outputs as canonical files (identical for identical inputs)",
+    summary="A run's outputs as files to save: CSV (UTF-8 with BOM, for Excel), .xlsx, or JSON",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}, "application/json": {}}},
+    },
 )
 def export(
     run_id: IdPath,
     name: Annotated[
         str,
         PathParam(
-            pattern=r"^(recommendations|shortlists|placements|families)\.csv$|^summary\.json$"
+            pattern=r"^(recommendations|shortlists|placements|families)\.(csv|xlsx)$"
+            r"|^summary\.json$"
         ),
     ],
     connection: ConnectionDep,
     principal: PrincipalDep,
 ) -> Response:
+    """The canonical files of :func:`matcher.runs.export_run` (whose SHA-256 is the run's
+    output hash) as a download: CSV behind a UTF-8 byte-order mark so that Excel shows the
+    Chinese text, or the same table as a workbook (``….xlsx``)."""
     _succeeded(_run(connection, principal, run_id))
     files = export_run(connection, run_id)
-    media = "application/json" if name.endswith(".json") else "text/csv"
-    return Response(files[name], media_type=media)
+    stem, _, suffix = name.rpartition(".")
+    if suffix == "json":
+        body, media = files[name], "application/json"
+    elif suffix == "xlsx":
+        body, media = csv_as_xlsx(files[f"{stem}.csv"]), XLSX_MEDIA_TYPE
+    else:
+        body, media = with_bom(files[name]), "text/csv; charset=utf-8"
+    disposition = content_disposition(f"run-{run_id}-{name}")
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition})

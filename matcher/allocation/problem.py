@@ -672,12 +672,19 @@ def read_problem(
     group_floors: str | Path | None = None,
     family_guarantee: bool = False,
     one_per_family: bool = False,
+    encoding: str | None = None,
 ) -> AllocationProblem:
-    """Read the CSV (or Parquet) files of the ``matcher allocate`` contract into a problem.
+    """Read the CSV (or Parquet, or Excel) files of the ``matcher allocate`` contract into a
+    problem.
 
-    Ids are read as text so that '007' and '7' stay different seekers.
+    Ids are read as text so that '007' and '7' stay different seekers. CSV is UTF-8 (BOM or
+    not), else GB18030 (GBK), or in ``encoding``.
     """
+    import io
+
     from matcher.errors import MatcherError
+    from matcher.io.load import read_workbook_raw
+    from matcher.io.sheets import decode_text
 
     def read(path: str | Path, text_columns: list[str]) -> pd.DataFrame:
         target = Path(path)
@@ -688,13 +695,25 @@ def read_problem(
                     if column in frame:
                         frame[column] = frame[column].astype(str)
                 return frame
-            return pd.read_csv(
-                target,
-                dtype={column: str for column in text_columns},
-                keep_default_na=False,
-                na_values={column: [""] for column in ("score", "capacity", "cap", "floor")},
-                encoding="utf-8",
-            )
+            options: dict[str, Any] = {
+                "dtype": {column: str for column in text_columns},
+                "keep_default_na": False,
+                "na_values": {column: [""] for column in ("score", "capacity", "cap", "floor")},
+            }
+            if target.suffix.lower() in (".xlsx", ".xls"):
+                # A workbook (title rows, 序号 …) read as the loaders read one, then parsed
+                # exactly as the CSV would be.
+                sheet = read_workbook_raw(target, str(target))
+                return pd.read_csv(io.StringIO(sheet.to_csv(index=False)), **options)
+            try:
+                return pd.read_csv(target, encoding=encoding or "utf-8", **options)
+            except UnicodeDecodeError:
+                if encoding is not None:
+                    raise
+            # Not UTF-8: GBK/GB18030 as Chinese Excel saves CSV (large files are UTF-8 from
+            # the tools, so only a person's file pays for decoding it whole).
+            text = decode_text(target.read_bytes(), str(target))
+            return pd.read_csv(io.StringIO(text), **options)
         except FileNotFoundError as error:
             raise MatcherError(f"input file not found: {target}") from error
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:

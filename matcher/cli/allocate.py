@@ -19,6 +19,7 @@ from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.problem import read_problem
 from matcher.allocation.result import MECHANISMS, Mechanism
+from matcher.cli.data import Encoding
 from matcher.errors import MatcherError
 from matcher.io.atomic import write_table
 from matcher.programs.place import FAMILY_MECHANISMS
@@ -36,7 +37,10 @@ def allocate_command(
     candidates: Annotated[
         Path, typer.Option("--candidates", help="C.csv: seeker_id, post_id, score")
     ],
-    out: Annotated[Path, typer.Option("--out", help="A.csv: one row per placed seeker")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="A.csv (or A.xlsx for a workbook): one row per placed seeker"),
+    ],
     mechanism: Annotated[
         str | None,
         typer.Option(
@@ -86,6 +90,7 @@ def allocate_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
     ] = DEFAULT_TIME_LIMIT,
+    encoding: Encoding = None,
 ) -> None:
     """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees."""
     header = _columns(seekers)
@@ -120,6 +125,7 @@ def allocate_command(
         group_floors=group_floors,
         family_guarantee=bool(families),
         one_per_family=one_per_family,
+        encoding=encoding,
     )
     chosen = cast(Mechanism, mechanism)  # checked against MECHANISMS above
     reserves = None

@@ -16,6 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
+from matcher.cli.data import Encoding
+
 console = Console()
 DbOption = Annotated[
     str | None,
@@ -54,8 +56,11 @@ def db_upgrade(db: DbOption = None) -> None:
 
 @db_app.command("load")
 def db_load(
-    directory: Annotated[Path, typer.Argument(help="Dataset directory (matcher generate output)")],
+    directory: Annotated[
+        Path, typer.Argument(help="Dataset directory (CSV, Excel or Parquet tables)")
+    ],
     db: DbOption = None,
+    encoding: Encoding = None,
 ) -> None:
     """Validate a dataset directory and upsert its seekers, households, employers and posts
     (all in one transaction: a bad file loads nothing)."""
@@ -64,7 +69,7 @@ def db_load(
     from matcher.storage.upsert import upsert_tables
 
     engine = _engine(db)
-    dataset = load_dataset(directory, tables=STORED_TABLES)
+    dataset = load_dataset(directory, tables=STORED_TABLES, encoding=encoding)
     with engine.begin() as connection:
         results = upsert_tables(connection, dataset.tables)
     table = Table("table", "inserted", "updated")
@@ -151,7 +156,8 @@ def run_week_command(
     city: Annotated[str, typer.Option(help="City code, e.g. 2101")],
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2009-W12")],
     out: Annotated[
-        Path | None, typer.Option(help="Also write the run's outputs (CSV) to this directory")
+        Path | None,
+        typer.Option(help="Also write the run's outputs (CSV for Excel) to this directory"),
     ] = None,
     list_length: Annotated[int, typer.Option(min=1, max=50, help="Vacancies per seeker")] = 5,
     method: Annotated[str, typer.Option(help="capped (congestion-aware) or topk")] = "capped",

@@ -116,8 +116,8 @@ def write_province(
     truth = {f"{name}{suffix}": convert(frame) for name, frame in province.truth_tables.items()}
     tables = {f"{name}{suffix}": convert(frame) for name, frame in province.tables.items()}
 
-    write_tables(truth, target / TRUTH_DIR)
-    write_tables(tables, target)
+    write_tables(truth, target / TRUTH_DIR, bom=False)
+    write_tables(tables, target, bom=False)
     written = [*tables, *(f"{TRUTH_DIR}/{name}" for name in truth)]
     for stale in set(previous.get("sha256", {})) - set(written):
         stale_path = target / stale

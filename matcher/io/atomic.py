@@ -12,6 +12,7 @@ from typing import IO
 import pandas as pd
 
 from matcher.io.csvsafe import neutralise_frame
+from matcher.io.excel import CSV_ENCODING, write_xlsx
 
 
 def _umask() -> int:
@@ -45,29 +46,41 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[st
         yield handle
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a frame as CSV (UTF-8) or Parquet by the path's suffix, atomically."""
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = True) -> None:
+    """Write a frame atomically, in the format the path's suffix names: ``.parquet``,
+    ``.xlsx`` (a workbook, :func:`matcher.io.excel.write_xlsx`) or else CSV.
+
+    CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese text (``bom=False``: without
+    it, for files only programs read, such as a generated dataset whose bytes are pinned).
+    """
     target = Path(path)
+    suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
-        if target.suffix.lower() == ".parquet":
+        if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
+        elif suffix == ".xlsx":
+            write_xlsx(frame, tmp)
         else:
             # Text starting like a formula (=, +, -, @ …) is made inert for spreadsheets.
             safe = neutralise_frame(frame)
-            safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+            encoding = CSV_ENCODING if bom else "utf-8"
+            safe.to_csv(tmp, index=False, encoding=encoding, lineterminator="\n")
 
 
-def write_tables(frames: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str]) -> None:
+def write_tables(
+    frames: Mapping[str, pd.DataFrame], directory: str | os.PathLike[str], *, bom: bool = True
+) -> None:
     """Write several tables so that either all of them land in ``directory`` or none does.
 
-    Files are staged in a sibling temporary directory and moved in only after every one is written.
+    Files are staged in a sibling temporary directory and moved in only after every one is
+    written; each as :func:`write_table` writes it.
     """
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
     try:
         for file_name, frame in frames.items():
-            write_table(frame, staging / file_name)
+            write_table(frame, staging / file_name, bom=bom)
         for file_name in frames:
             os.replace(staging / file_name, target / file_name)
     finally:

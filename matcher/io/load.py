@@ -12,8 +12,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -21,6 +23,13 @@ import pandera.pandas as pa
 from matcher import idnumber, reference
 from matcher.errors import DataValidationError, Problem
 from matcher.frames import isin
+from matcher.io.sheets import (
+    HEADER_ROW,
+    clean_header,
+    csv_header_offset,
+    decode_text,
+    read_workbook,
+)
 from matcher.policy.post_rules import post_rule_problems
 from matcher.schemas import (
     FALSE_WORDS,
@@ -32,9 +41,24 @@ from matcher.schemas import (
     TableSpec,
 )
 
-SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".xlsx")
+SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".xlsx", ".xls")
 DEFAULT_REFERENCE_DATE_KEY = "reference_date"
 _FIRST_DATA_ROW = 2  # row 1 is the header
+
+#: Headers of columns that are read past: the row number (序号) a bureau register starts with.
+IGNORED_HEADERS: tuple[str, ...] = ("序号", "行号")
+
+#: File names (without suffix) a table may have in a dataset directory: the English table name
+#: the generator writes, or the Chinese name an officer gives the workbook.
+TABLE_FILE_STEMS: dict[str, tuple[str, ...]] = {
+    "seekers": ("seekers", "求职登记人员", "求职人员"),
+    "households": ("households", "家庭", "家庭信息"),
+    "employers": ("employers", "用人单位"),
+    "posts": ("posts", "岗位", "岗位信息"),
+    "training_sessions": ("training_sessions", "培训班"),
+    "placements": ("placements", "推荐记录"),
+    "training_history": ("training_history", "培训记录"),
+}
 
 
 @dataclass
@@ -57,18 +81,28 @@ class Dataset:
 # --------------------------------------------------------------------------- reading raw files
 
 
-def _decode_problem(label: str, data: bytes, error: UnicodeDecodeError) -> Problem:
-    row = data[: error.start].count(b"\n") + 1
-    return Problem(
-        label, row, None, data[error.start : error.start + 4].hex(" "),
-        "file is not UTF-8 text (save it as UTF-8 CSV)",
-    )  # fmt: skip
+@cache
+def _known_headers() -> frozenset[str]:
+    """Every column name and Chinese alias of every table (lower-cased too)."""
+    names: set[str] = set()
+    for spec in TABLES.values():
+        for header in spec.aliases():
+            names.update((header, header.lower()))
+    return frozenset(names)
 
 
-def read_raw(path: Path, label: str | None = None) -> pd.DataFrame:
-    """Read a table file as strings, headers untouched. File-level problems raise at once.
+def _is_known_header(cell: str) -> bool:
+    return cell in _known_headers() or cell.lower() in _known_headers()
 
-    ``label`` names the file in problems (default: the path as given).
+
+def read_raw(path: Path, label: str | None = None, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read a table file as strings, headers untouched but for NFKC and spaces. File-level
+    problems raise at once.
+
+    CSV text is UTF-8 (with or without BOM), else GB18030 (GBK), or in ``encoding``. A title
+    row or a few above the header are skipped (:mod:`matcher.io.sheets`); the frame's index
+    then counts from the line after a header on line 1, so ``index + 2`` stays the row a
+    spreadsheet shows. ``label`` names the file in problems (default: the path as given).
     """
     label = label or str(path)
     suffix = path.suffix.lower()
@@ -79,22 +113,12 @@ def read_raw(path: Path, label: str | None = None) -> pd.DataFrame:
         raise DataValidationError([Problem(label, None, None, None, rule)])
     try:
         if suffix == ".csv":
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as error:
-                raise DataValidationError([_decode_problem(label, data, error)]) from None
-            if not text.strip():
-                raise DataValidationError([Problem(label, None, None, None, "file is empty")])
-            from io import StringIO
-
-            frame = pd.read_csv(
-                StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-            )
+            frame = read_csv_text(decode_text(path.read_bytes(), label, encoding), label)
         elif suffix == ".parquet":
-            frame = pd.read_parquet(path).astype("string")
+            frame = pd.read_parquet(path).astype("string").reset_index(drop=True)
+            frame.columns = [clean_header(c) for c in frame.columns]
         else:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = read_workbook_raw(path, label)
     except DataValidationError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as error:
@@ -102,8 +126,39 @@ def read_raw(path: Path, label: str | None = None) -> pd.DataFrame:
         raise DataValidationError(
             [Problem(label, None, None, None, f"cannot be read: {message}")]
         ) from None
-    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
-    return frame.reset_index(drop=True)
+    return frame
+
+
+def read_workbook_raw(source: Path | IO[bytes], label: str) -> pd.DataFrame:
+    """The first worksheet of an ``.xlsx`` or ``.xls`` workbook as text cells, read as
+    :func:`read_raw` reads a workbook file (title rows, blank rows, numbers)."""
+    return read_workbook(source, label, _is_known_header, IGNORED_HEADERS)
+
+
+def read_csv_text(text: str, label: str) -> pd.DataFrame:
+    """CSV text as a frame of strings (see :func:`read_raw`); pandas' errors pass through."""
+    if not text.strip():
+        raise DataValidationError([Problem(label, None, None, None, "file is empty")])
+    offset, lines_above = csv_header_offset(text, _is_known_header, IGNORED_HEADERS)
+    frame = pd.read_csv(
+        StringIO(text[offset:] if offset else text),
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+    )
+    frame.columns = [clean_header(c) for c in frame.columns]
+    # Excel saves the empty columns its formatting reaches as ",,,": no header, no value.
+    empty = [
+        column
+        for column in frame.columns
+        if column.startswith("Unnamed: ") and not (frame[column].str.strip() != "").any()
+    ]
+    if empty:
+        frame = frame.drop(columns=empty)
+    if lines_above:
+        frame.index = frame.index + lines_above
+        frame.attrs[HEADER_ROW] = lines_above + 1
+    return frame
 
 
 # --------------------------------------------------------------------------- parsing columns
@@ -175,11 +230,70 @@ def _parse_column(
             # Chinese input methods type fullwidth digits (２１０１…) and Ｘ; NFKC makes them the
             # ASCII characters the standard defines, so the number is checked and stored once.
             parsed = parsed.str.normalize("NFKC")
+        if spec.references == CITY_REFERENCE:
+            parsed = _city_codes(parsed, spec, label, problems)
         aliases = VALUE_ALIASES.get(spec.name)
         if aliases:
             parsed = parsed.map(lambda v: aliases.get(v, aliases.get(str(v).lower(), v)))
             parsed = parsed.astype("string")
     return parsed, problems
+
+
+CITY_REFERENCE = "cities.code"
+_CITY_RULE = (
+    "unknown city: give a city code (2101-2114) or a city name of data/cities.csv "
+    "(沈阳市, 沈阳 or Shenyang)"
+)
+
+
+def _city_codes(
+    text: pd.Series, spec: ColumnSpec, label: str, problems: list[Problem]
+) -> pd.Series:
+    """City names (沈阳市, 沈阳, Shenyang) as their codes through the one city table; a value
+    that is neither a code nor a name is reported here, once, and kept as given."""
+    lookup = reference.city_code_lookup()
+    codes = text.str.lower().map(lookup).astype("string")
+    unknown = text.notna() & codes.isna()
+    for index in unknown[unknown].index:
+        problems.append(
+            Problem(label, int(index) + _FIRST_DATA_ROW, spec.name, str(text[index]), _CITY_RULE)
+        )
+    return codes.fillna(text)
+
+
+#: An identity number as Excel leaves it when the column holds numbers, not text: scientific
+#: notation (2.10102E+17), a trailing .0, or 15 significant digits and three zeros.
+_NUMBER_SHAPES = r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*|[0-9]{15}000"
+_STORED_AS_NUMBER_RULE = (
+    "stored as a number: format the column as text (设置单元格格式 → 文本) and enter the "
+    "numbers again; Excel keeps only 15 digits of a number, so these have lost their last digits"
+)
+
+
+def stored_as_numbers(numbers: pd.Series) -> pd.Series:
+    """Whether each identity number looks like what Excel makes of one kept as a number.
+
+    Eighteen digits ending in 000 count only if the check character fails (a real number may
+    end in 000)."""
+    text = numbers.astype("string").str.strip()
+    shaped = text.str.fullmatch(_NUMBER_SHAPES).fillna(False).astype(bool)
+    zeros = shaped & (text.str.len() == 18).fillna(False).astype(bool)
+    if zeros.any():
+        shaped[zeros] = idnumber.problems_series(text[zeros]).notna()
+    return shaped
+
+
+def _stored_as_number_problem(numbers: pd.Series, label: str) -> tuple[pd.Series, list[Problem]]:
+    """One problem for all identity numbers that Excel stored as numbers (not one per row:
+    a whole column is usually affected), and which rows they are."""
+    stored = stored_as_numbers(numbers)
+    rows = [int(index) + _FIRST_DATA_ROW for index in stored[stored].index]
+    if not rows:
+        return stored, []
+    listed = ", ".join(str(row) for row in rows[:10]) + (", …" if len(rows) > 10 else "")
+    rule = f"{_STORED_AS_NUMBER_RULE} ({len(rows):,} rows: {listed})"
+    first = stored[stored].index[0]
+    return stored, [Problem(label, rows[0], "id_number", idnumber.mask(numbers[first]), rule)]
 
 
 # --------------------------------------------------------------------------- rules via pandera
@@ -197,7 +311,7 @@ def _pandera_schema(spec: TableSpec, reference_date: date) -> pa.DataFrameSchema
             checks.append(pa.Check.ge(column.minimum, error=f"must be at least {column.minimum:g}"))
         if column.maximum is not None:
             checks.append(pa.Check.le(column.maximum, error=f"must be at most {column.maximum:g}"))
-        if column.pattern is not None:
+        if column.pattern is not None and column.references != CITY_REFERENCE:
             checks.append(
                 pa.Check.str_matches(
                     "^(?:" + column.pattern + ")$", error=f"must match {column.pattern}"
@@ -221,7 +335,11 @@ _PANDERA_RULES = {
 
 
 def _check_rules(
-    frame: pd.DataFrame, spec: TableSpec, label: str, reference_date: date
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    label: str,
+    reference_date: date,
+    skip_id_rows: frozenset[int] = frozenset(),
 ) -> list[Problem]:
     try:
         _pandera_schema(spec, reference_date).validate(frame, lazy=True)
@@ -235,6 +353,8 @@ def _check_rules(
                 value = value[:-9]
             rule = _PANDERA_RULES.get(str(case.check), str(case.check))
             column = None if pd.isna(case.column) else str(case.column)
+            if column == "id_number" and row in skip_id_rows:
+                continue  # reported once as stored as a number
             if column == "id_number" and value is not None:
                 value = idnumber.mask(value)  # e.g. a duplicate: never shown in full
             problems.append(Problem(label, row, column, value, rule))
@@ -254,23 +374,28 @@ def parse_table(
     meaningful when there are none.
     """
     problems: list[Problem] = []
+    # The header's row as the file has it (below a title: not 1), see matcher.io.sheets.
+    header_row = int(raw.attrs.get(HEADER_ROW, 1))
     aliases = spec.aliases()
     renamed: dict[str, str] = {}
     for header in raw.columns:
+        if header in IGNORED_HEADERS:
+            continue
         name = aliases.get(header, aliases.get(header.lower()))
         if name is None:
             if not spec.extra_columns_allowed:
                 rule = f"unknown column; {spec.name} has: " + ", ".join(spec.by_name)
-                problems.append(Problem(label, 1, header, None, rule))
+                problems.append(Problem(label, header_row, header, None, rule))
             continue
         if name in renamed.values():
-            problems.append(Problem(label, 1, header, None, f"column '{name}' appears twice"))
+            rule = f"column '{name}' appears twice"
+            problems.append(Problem(label, header_row, header, None, rule))
             continue
         renamed[header] = name
     for column in spec.columns:
         if column.required and column.name not in renamed.values():
             zh = "/".join(column.zh)
-            problems.append(Problem(label, 1, column.name, None, f"missing column ({zh})"))
+            problems.append(Problem(label, header_row, column.name, None, f"missing column ({zh})"))
     if len(raw) == 0:
         problems.append(Problem(label, None, None, None, "file has a header but no rows"))
     if problems:
@@ -292,17 +417,27 @@ def parse_table(
                 values = pd.Series(pd.NaT, index=source.index, dtype="datetime64[ns]")
         parsed[column.name] = values
     frame = pd.DataFrame(parsed, index=source.index)
-    problems.extend(_check_rules(frame, spec, label, reference_date))
+    skip: frozenset[int] = frozenset()
+    if "id_number" in source.columns:
+        stored, stored_problems = _stored_as_number_problem(frame["id_number"], label)
+        problems.extend(stored_problems)
+        skip = frozenset(int(index) + _FIRST_DATA_ROW for index in stored[stored].index)
+    problems.extend(_check_rules(frame, spec, label, reference_date, skip))
     return frame, problems
 
 
 def find_table_file(directory: Path, name: str) -> Path | None:
-    """The file holding table ``name`` in ``directory``: ``name.csv``, ``.parquet`` or ``.xlsx``."""
-    found = [
-        directory / f"{name}{suffix}"
-        for suffix in SUFFIXES
-        if (directory / f"{name}{suffix}").exists()
-    ]
+    """The file holding table ``name`` in ``directory``: named by one of
+    :data:`TABLE_FILE_STEMS` (``seekers`` or ``求职登记人员`` …) with a suffix of
+    :data:`SUFFIXES`; more than one such file is an error."""
+    stems = {unicodedata.normalize("NFC", stem) for stem in TABLE_FILE_STEMS.get(name, (name,))}
+    found = sorted(
+        path
+        for path in directory.iterdir()
+        if path.suffix.lower() in SUFFIXES
+        and unicodedata.normalize("NFC", path.stem) in stems
+        and path.is_file()
+    )
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         raise DataValidationError(
@@ -311,16 +446,28 @@ def find_table_file(directory: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def load_table(path: str | Path, name: str, reference_date: date | None = None) -> pd.DataFrame:
+def _file_names(name: str) -> str:
+    """The names a table's file may have, for a message: ``seekers or 求职登记人员 … (.csv, …)``."""
+    return " or ".join(TABLE_FILE_STEMS.get(name, (name,))) + f" ({', '.join(SUFFIXES)})"
+
+
+def load_table(
+    path: str | Path,
+    name: str,
+    reference_date: date | None = None,
+    *,
+    encoding: str | None = None,
+) -> pd.DataFrame:
     """Load and validate one table file (no cross-table checks); raise every problem at once."""
     spec = TABLES[name]
     file = Path(path)
-    frame, problems = parse_table(read_raw(file), spec, str(file), reference_date or date.today())
+    when = reference_date or date.today()
+    frame, problems = parse_table(read_raw(file, encoding=encoding), spec, str(file), when)
     if name == "seekers" and not problems:
-        problems.extend(check_identity_numbers(frame, str(file), reference_date or date.today()))
+        problems.extend(check_identity_numbers(frame, str(file), when))
     if problems:
         raise DataValidationError(problems)
-    return frame
+    return frame.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- cross checks
@@ -336,6 +483,9 @@ def check_identity_numbers(
     problems: list[Problem] = []
     numbers = seekers["id_number"].astype("string").fillna("")
     rules = idnumber.problems_series(numbers, today=reference_date)
+    # Numbers Excel stored as numbers are reported once by parse_table, not row by row here.
+    stored = stored_as_numbers(numbers)
+    rules = rules.mask(stored)
     masked = idnumber.mask_series(numbers)
     for index in rules.dropna().index:
         problems.append(
@@ -343,7 +493,7 @@ def check_identity_numbers(
                 label, int(index) + _FIRST_DATA_ROW, "id_number", masked[index], str(rules[index])
             )
         )
-    valid = rules.isna()
+    valid = rules.isna() & ~stored
     born = idnumber.birth_dates_series(numbers)
     stated = seekers["birth_date"]
     mismatch = valid & stated.notna() & (born != stated)
@@ -382,8 +532,8 @@ def identity_city_warnings(seekers: pd.DataFrame, label: str) -> list[Problem]:
 
 def _reference_values(target: str, tables: Mapping[str, pd.DataFrame]) -> set[str] | None:
     table_name, column = target.split(".")
-    if table_name == "cities":
-        return set(reference.city_codes())
+    if target == CITY_REFERENCE:
+        return None  # checked against the city table while parsing (_city_codes)
     if table_name == "districts":
         return set(reference.districts()["code"])
     if table_name in tables:
@@ -483,6 +633,7 @@ def load_dataset(
     *,
     reference_date: date | None = None,
     tables: Iterable[str] | None = None,
+    encoding: str | None = None,
 ) -> Dataset:
     """Load every table of a dataset directory, validate each and their references.
 
@@ -490,11 +641,14 @@ def load_dataset(
     ----------
     directory : path
         Holds ``seekers``, ``households``, ``employers``, ``posts`` and optionally
-        ``training_sessions`` and ``placements``, each as ``.csv``, ``.parquet`` or ``.xlsx``.
+        ``training_sessions`` and ``placements``, each as ``.csv``, ``.parquet``, ``.xlsx``
+        or ``.xls``, named in English or Chinese (:data:`TABLE_FILE_STEMS`).
     reference_date : date, optional
         "Today" for age and future-date rules; defaults to the manifest's date, else today.
     tables : iterable of str, optional
         Load only these tables (and skip reference checks into tables not loaded).
+    encoding : str, optional
+        Encoding of CSV files; default: UTF-8 (with or without BOM), else GB18030 (GBK).
 
     Raises
     ------
@@ -515,11 +669,12 @@ def load_dataset(
             path = find_table_file(root, name)
             if path is None:
                 if not spec.optional_table:
-                    rule = f"required table is missing ({name}.csv, .parquet or .xlsx)"
+                    rule = f"required table is missing: no file {_file_names(name)}"
                     problems.append(Problem(str(root / spec.file_name), None, None, None, rule))
                 continue
             labels[name] = path.name
-            frame, table_problems = parse_table(read_raw(path, path.name), spec, path.name, when)
+            raw = read_raw(path, path.name, encoding=encoding)
+            frame, table_problems = parse_table(raw, spec, path.name, when)
         except DataValidationError as error:
             problems.extend(error.problems)
             continue
@@ -539,10 +694,16 @@ def load_dataset(
     warnings = (
         identity_city_warnings(frames["seekers"], labels["seekers"]) if "seekers" in frames else []
     )
+    # Rows were indexed by their line in the file (for the row numbers of problems); the
+    # validated tables are indexed 0, 1, … as every later stage expects.
+    frames = {name: frame.reset_index(drop=True) for name, frame in frames.items()}
     return Dataset(root, frames, when, read_manifest(root), warnings)
 
 
 __all__ = [
+    "IGNORED_HEADERS",
+    "SUFFIXES",
+    "TABLE_FILE_STEMS",
     "Dataset",
     "check_identity_numbers",
     "check_references",
@@ -551,6 +712,9 @@ __all__ = [
     "load_dataset",
     "load_table",
     "parse_table",
+    "read_csv_text",
     "read_manifest",
     "read_raw",
+    "read_workbook_raw",
+    "stored_as_numbers",
 ]

@@ -118,7 +118,7 @@ CITY_COLUMN = _c(
     "city",
     "str",
     "城市|所在市|市",
-    "4-digit city code (2101-2114)",
+    "4-digit city code (2101-2114); a city name (沈阳市, 沈阳, Shenyang) is read as its code",
     pattern=_CITY,
     references="cities.code",
 )

@@ -144,10 +144,14 @@ def parse_training_history(raw: pd.DataFrame, label: str, reference_date: date) 
             )
             problems.extend(
                 Problem(
-                    label, int(i) + 2, column, str(frame[column].iat[int(i)]), "more than trainees"
+                    label,
+                    int(frame.index[int(i)]) + 2,  # the index counts the file's rows (title rows)
+                    column,
+                    str(frame[column].iat[int(i)]),
+                    "more than trainees",
                 )
                 for i in over
             )
     if problems:
         raise DataValidationError(problems)
-    return frame
+    return frame.reset_index(drop=True)

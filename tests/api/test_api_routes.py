@@ -220,7 +220,7 @@ def test_runs_routes(client: Any, service: Service) -> None:
     export = client.get(
         f"/api/v1/runs/{service.run_id}/export/recommendations.csv", headers=headers
     )
-    assert export.status_code == 200 and export.text.startswith("seeker_id,rank,post_id")
+    assert export.status_code == 200 and export.text.startswith("\ufeffseeker_id,rank,post_id")
     assert (
         client.get(f"/api/v1/runs/{service.run_id}", headers=service.headers(service.other_key))
     ).status_code == 404

@@ -250,10 +250,16 @@ def test_missing_required_table(tmp_path: Path) -> None:
     assert any("required table is missing" in rule for *_, rule in problems)
 
 
-def test_gbk_file_is_reported_with_its_row(tmp_path: Path) -> None:
-    path = tmp_path / "seekers.csv"
-    path.write_bytes(_seekers().to_csv(index=False).encode("gbk"))
+def test_gbk_file_loads_as_its_utf8_twin_unless_told_utf8(tmp_path: Path) -> None:
+    # Chinese Excel saves CSV as GBK: detected after UTF-8; --encoding utf-8 still refuses it.
+    gbk, utf8 = tmp_path / "gbk" / "seekers.csv", tmp_path / "utf8" / "seekers.csv"
+    for path, codec in ((gbk, "gbk"), (utf8, "utf-8")):
+        path.parent.mkdir()
+        path.write_bytes(_seekers().to_csv(index=False).encode(codec))
+    pd.testing.assert_frame_equal(
+        load_table(gbk, "seekers", REFERENCE), load_table(utf8, "seekers", REFERENCE)
+    )
     with pytest.raises(DataValidationError) as caught:
-        load_table(path, "seekers", REFERENCE)
+        load_table(gbk, "seekers", REFERENCE, encoding="utf-8")
     problem = caught.value.problems[0]
     assert problem.row == 2 and "UTF-8" in problem.rule
