@@ -41,6 +41,10 @@ def test_bench_fairness_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert provenance["seeds"] == [0] and provenance["scale"] == "small"
     assert (out / "fairness-report.html").exists()
     assert "fairness-report.html" in capsys.readouterr().out.replace("\n", "")
+    # The welfare rules name a preset: the first seed is placed under both, side by side.
+    presets = pd.read_csv(out / "fairness_presets.csv")
+    assert {"placed_notice", "placed_listing_order"} <= set(presets.columns)
+    assert "zero_employment" in set(presets["group"])
 
 
 def test_bench_fairness_rejects_bad_options(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.reports.bench import SETTINGS, Instance, run_benchmark
+from matcher.reports.bench import SETTINGS, Instance, preset_comparison, run_benchmark
 from matcher.reports.output import write_files
 from matcher.reports.report import group_rates_with_ci, report_files, summary_lines
 
@@ -169,3 +169,27 @@ def test_summary_sentences_follow_the_numbers() -> None:
     stable = next(line for line in changed if line.startswith("`stable`"))
     assert "costs 10.5 % of value" in stable and "3 justified-envy pairs" in stable
     assert not any("keeps the most value" in line and "`stable`" in line for line in changed)
+
+
+def test_presets_are_compared_by_group_and_reported(tmp_path: Path) -> None:
+    # The same people under two priority orders: tiers as drawn ("notice") and reversed.
+    notice = _instance(0)
+    reversed_tiers = notice.seekers.assign(tier=4 - notice.seekers["tier"])
+    listing = Instance(**{**notice.__dict__, "seekers": reversed_tiers, "preset": "listing_order"})
+    table = preset_comparison([notice, listing])
+    assert list(table.columns) == [
+        "group", "name", "eligible", "placed_notice", "rate_notice",
+        "placed_listing_order", "rate_listing_order",
+    ]  # fmt: skip
+    rows = table.set_index("group")
+    assert rows.loc["disabled", "name"] == "处于失业状态的残疾人"
+    # Each person is in one of the `groups`; the 0/1 zero_employment column is a group too.
+    assert rows.loc[["age_4050", "disabled"], "eligible"].sum() == len(notice.seekers)
+    for preset in ("notice", "listing_order"):
+        assert (rows[f"placed_{preset}"] <= rows["eligible"]).all()
+    result = run_benchmark([notice])
+    result.presets = table
+    files = report_files(result)
+    assert "fairness_presets.csv" in files
+    assert "Priority presets: placements by group" in str(files["fairness-report.md"])
+    assert "placed_listing_order" in str(files["fairness-report.html"])
