@@ -31,12 +31,9 @@ from api.deps import (
 )
 from matcher.reference import cities
 from matcher.runs import queries, reap_abandoned
-from matcher.runs.guarantee import BREACHES, STATUSES
+from matcher.runs.guarantee import BREACHES, STATUSES, WAITING_OR_BREACHED
 from matcher.storage.keys import Principal
 from matcher.storage.sessions import create_session, end_session, session_principal
-
-#: The families an officer must act on or account for: waiting, and the guarantee's breaches.
-WAITING_OR_BREACHED: tuple[str, ...] = ("overdue", "near", "open", "covered_late")
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")

@@ -26,6 +26,7 @@ from api.runner import runner_for
 from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
 from matcher.io.excel import XLSX_MEDIA_TYPE, content_disposition, csv_as_xlsx, with_bom
 from matcher.runs import RunConfig, export_run, queries, reap_abandoned, start_run
+from matcher.runs.guarantee import WAITING_OR_BREACHED
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 RunStatus = Annotated[
@@ -121,7 +122,8 @@ def get_placements(
 @router.get(
     "/{run_id}/families",
     response_model=Page[FamilyPublic],
-    summary="A run's 20-day list of zero-employment families, most urgent first",
+    summary="A run's 20-day list of zero-employment families, most urgent first (overdue, "
+    "near, open, covered late; covered in time with include_covered)",
 )
 def get_families(
     run_id: IdPath,
@@ -131,7 +133,7 @@ def get_families(
     include_covered: bool = False,
 ) -> dict[str, Any]:
     _succeeded(_run(connection, principal, run_id))
-    statuses = None if include_covered else ("overdue", "near", "open")
+    statuses = None if include_covered else WAITING_OR_BREACHED
     items, total = queries.run_families(
         connection, run_id, statuses=statuses, offset=paging.offset, limit=paging.limit
     )

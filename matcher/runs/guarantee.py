@@ -31,6 +31,8 @@ FamilyStatus = Literal["covered", "covered_late", "open", "near", "overdue"]
 STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered_late", "covered")
 #: Statuses that break the guarantee.
 BREACHES: tuple[str, ...] = ("overdue", "covered_late")
+#: The families an officer must act on or account for: waiting, and the breaches.
+WAITING_OR_BREACHED: tuple[str, ...] = ("overdue", "near", "open", "covered_late")
 GUARANTEE_COLUMNS: tuple[str, ...] = (
     "household_id", "district", "registered", "deadline", "days_left", "status", "members",
     "best_posts", "offers_made", "first_offer", "covered_on",
