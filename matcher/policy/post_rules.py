@@ -27,8 +27,9 @@ def _floor_and_ceiling(rule: PostRule, city: pd.Series) -> tuple[np.ndarray, np.
     n = len(city)
     low = np.full(n, -np.inf)
     high = np.full(n, np.inf)
+    # Compiled rules hold numbers (a parameter's name is resolved by load_policy).
     if rule.at_least is not None:
-        low = np.maximum(low, rule.at_least)
+        low = np.maximum(low, float(rule.at_least))
     if rule.at_least_share_of_minimum_wage is not None:
         share = Fraction(str(rule.at_least_share_of_minimum_wage))
         wage = city.map(minimum_wages()).astype("float64").to_numpy()
@@ -38,7 +39,7 @@ def _floor_and_ceiling(rule: PostRule, city: pd.Series) -> tuple[np.ndarray, np.
         )
         low = np.maximum(low, floor)
     if rule.at_most is not None:
-        high = np.minimum(high, rule.at_most)
+        high = np.minimum(high, float(rule.at_most))
     return low, high
 
 

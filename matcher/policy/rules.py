@@ -102,8 +102,9 @@ class PostRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     column: Literal["wage", "duration_months"]
     clause: str  # the notice's words, with the section
-    at_least: float | None = None
-    at_most: float | None = None
+    #: Bounds: a number, or the name of a number in the file's ``[parameters]``.
+    at_least: float | str | None = None
+    at_most: float | str | None = None
     #: A floor as a share of the post's city's monthly minimum wage (data/minimum_wages.csv).
     at_least_share_of_minimum_wage: float | None = Field(default=None, gt=0, le=2)
     required: bool = False  # the value must be given, not left empty
@@ -394,13 +395,27 @@ def load_policy(
             index = spec.priority.need
             need = CompiledNeed(index.description, index.per_group, tuple(terms))
 
+    post_rules: list[PostRule] = []
     for i, rule in enumerate(spec.post_rules):
         if (
             rule.at_least is None
             and rule.at_most is None
-            and (rule.at_least_share_of_minimum_wage is None)
+            and rule.at_least_share_of_minimum_wage is None
         ):
             errors.append((f"post_rules.{i}", "give at_least, at_most or a minimum-wage share"))
+        bounds: dict[str, float | None] = {}
+        for name in ("at_least", "at_most"):
+            value = getattr(rule, name)
+            if isinstance(value, str):  # a parameter's name, e.g. max_months
+                named = parameters.get(value)
+                if isinstance(named, bool) or not isinstance(named, int | float):
+                    errors.append(
+                        (f"post_rules.{i}.{name}", f"{value!r} is not a number in [parameters]")
+                    )
+                    named = None
+                value = named
+            bounds[name] = value
+        post_rules.append(rule.model_copy(update=bounds))
 
     kinds: dict[str, Expression] = {}
     for kind, text in spec.kinds.items():
@@ -426,6 +441,6 @@ def load_policy(
         preset_description=preset_description,
         presets=tuple(orders),
         need=need,
-        post_rules=tuple(spec.post_rules),
+        post_rules=tuple(post_rules),
         subsidy=spec.subsidy,
     )

@@ -118,6 +118,18 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
         load_policy(path=path)
 
 
+def test_post_rule_bounds_may_name_a_parameter(tmp_path: Path) -> None:
+    # internship.toml's duration rule reads max_months; a bound naming no number is refused.
+    rule = load_policy("internship").post_rules[0]
+    assert (rule.column, rule.at_most) == ("duration_months", 6)
+    path = edited(tmp_path, "internship", 'at_most = "max_months"', 'at_most = "max_monthz"')
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy(path=path)
+    assert caught.value.errors == [
+        ("post_rules.0.at_most", "'max_monthz' is not a number in [parameters]")
+    ]
+
+
 def test_unknown_preset_is_named() -> None:
     with pytest.raises(PolicyFileError) as caught:
         load_policy("welfare", preset="alphabetical")
