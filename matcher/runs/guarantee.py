@@ -16,6 +16,21 @@ import numpy as np
 import pandas as pd
 
 from matcher.frames import isin
+from matcher.schemas.columns import (
+    BEST_POSTS,
+    DAYS_LEFT,
+    DEADLINE,
+    DISTRICT,
+    FAMILIES,
+    HOUSEHOLD_ID,
+    MEMBERS,
+    OUTCOME,
+    POST_ID,
+    REGISTERED,
+    SCORE,
+    SEEKER_ID,
+    STATUS,
+)
 
 GUARANTEE_DAYS = 20
 NEAR_DAYS = 5
@@ -23,10 +38,7 @@ NEAR_DAYS = 5
 COVERING_OUTCOMES: tuple[str, ...] = ("pending", "accepted")
 FamilyStatus = Literal["covered", "open", "near", "overdue"]
 STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered")
-GUARANTEE_COLUMNS: tuple[str, ...] = (
-    "household_id", "district", "registered", "deadline", "days_left", "status", "members",
-    "best_posts",
-)  # fmt: skip
+GUARANTEE_COLUMNS: tuple[str, ...] = FAMILIES
 
 
 def guarantee_status(
@@ -70,53 +82,50 @@ def guarantee_status(
     flagged = households["zero_employment"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     today = pd.Timestamp(reference_date)
     keep = flagged & registered.notna().to_numpy() & (registered <= today).to_numpy()
-    families = households.loc[keep, ["household_id", "district"]].astype("string")
-    families = families.assign(registered=registered[keep].dt.date.to_numpy()).reset_index(
-        drop=True
-    )
+    families = households.loc[keep, [HOUSEHOLD_ID, DISTRICT]].astype("string")
+    families = families.assign(**{REGISTERED: registered[keep].dt.date.to_numpy()})
+    families = families.reset_index(drop=True)
     if families.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in GUARANTEE_COLUMNS})
-    families["deadline"] = [d + timedelta(days=days) for d in families["registered"]]
-    families["days_left"] = np.array(
-        [(d - reference_date).days for d in families["deadline"]], dtype=np.int64
+    families[DEADLINE] = [d + timedelta(days=days) for d in families[REGISTERED]]
+    families[DAYS_LEFT] = np.array(
+        [(d - reference_date).days for d in families[DEADLINE]], dtype=np.int64
     )
 
-    members = seekers.loc[:, ["seeker_id", "household_id"]].astype("string")
-    members = members[isin(members["household_id"], families["household_id"])]
-    member_lists = (
-        members.sort_values("seeker_id").groupby("household_id")["seeker_id"].agg("|".join)
-    )
-    covering = offers.loc[offers["outcome"].isin(COVERING_OUTCOMES), "seeker_id"].astype(str)
-    covered_households = set(members.loc[isin(members["seeker_id"], covering), "household_id"])
+    members = seekers.loc[:, [SEEKER_ID, HOUSEHOLD_ID]].astype("string")
+    members = members[isin(members[HOUSEHOLD_ID], families[HOUSEHOLD_ID])]
+    member_lists = members.sort_values(SEEKER_ID).groupby(HOUSEHOLD_ID)[SEEKER_ID].agg("|".join)
+    covering = offers.loc[offers[OUTCOME].isin(COVERING_OUTCOMES), SEEKER_ID].astype(str)
+    covered_households = set(members.loc[isin(members[SEEKER_ID], covering), HOUSEHOLD_ID])
 
     # Only members' pairs matter: a hash filter first spares merging millions of pairs.
-    best_posts = best_posts.loc[isin(best_posts["seeker_id"], members["seeker_id"])]
-    ranked = best_posts.merge(members, on="seeker_id").sort_values(
-        ["household_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
+    best_posts = best_posts.loc[isin(best_posts[SEEKER_ID], members[SEEKER_ID])]
+    ranked = best_posts.merge(members, on=SEEKER_ID).sort_values(
+        [HOUSEHOLD_ID, SCORE, POST_ID], ascending=[True, False, True], kind="stable"
     )
-    ranked = ranked.drop_duplicates(["household_id", "post_id"])
+    ranked = ranked.drop_duplicates([HOUSEHOLD_ID, POST_ID])
     family_posts = (
-        ranked.groupby("household_id").head(posts_per_family).groupby("household_id")["post_id"]
+        ranked.groupby(HOUSEHOLD_ID).head(posts_per_family).groupby(HOUSEHOLD_ID)[POST_ID]
     ).agg("|".join)
 
-    ids = families["household_id"]
+    ids = families[HOUSEHOLD_ID]
     status = np.where(
         isin(ids, covered_households),
         "covered",
         np.where(
-            families["days_left"] < 0,
+            families[DAYS_LEFT] < 0,
             "overdue",
-            np.where(families["days_left"] <= near_days, "near", "open"),
+            np.where(families[DAYS_LEFT] <= near_days, "near", "open"),
         ),
     )
-    families["status"] = status
+    families[STATUS] = status
     # Plain dicts: an empty groupby result has a float dtype that would not take "".
     members_of = {str(k): str(v) for k, v in member_lists.items()}
     posts_of = {str(k): str(v) for k, v in family_posts.items()}
-    families["members"] = pd.array([members_of.get(h, "") for h in ids], dtype="string")
-    families["best_posts"] = pd.array([posts_of.get(h, "") for h in ids], dtype="string")
-    urgency = families["status"].map({s: i for i, s in enumerate(STATUSES)})
+    families[MEMBERS] = pd.array([members_of.get(h, "") for h in ids], dtype="string")
+    families[BEST_POSTS] = pd.array([posts_of.get(h, "") for h in ids], dtype="string")
+    urgency = families[STATUS].map({s: i for i, s in enumerate(STATUSES)})
     families = families.assign(_urgency=urgency).sort_values(
-        ["_urgency", "days_left", "household_id"], kind="stable"
+        ["_urgency", DAYS_LEFT, HOUSEHOLD_ID], kind="stable"
     )
     return families.loc[:, list(GUARANTEE_COLUMNS)].reset_index(drop=True)

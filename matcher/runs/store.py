@@ -38,6 +38,19 @@ from matcher.runs.compute import (
     compute_week,
 )
 from matcher.runs.week import normalise_week, week_reference_date
+from matcher.schemas.columns import (
+    FAMILIES,
+    HOUSEHOLD_ID,
+    OFFERS,
+    OUTCOME,
+    POST_ID,
+    RANK,
+    RUN_ID,
+    SCORE,
+    SEEKER_ID,
+    TIER,
+    WEEK,
+)
 from matcher.storage.models import (
     Offer,
     Run,
@@ -68,20 +81,17 @@ _OUTPUT_MODELS: dict[str, Any] = {
     "families": RunFamily,
 }
 _EXPORT_ORDER: dict[str, tuple[str, ...]] = {
-    "recommendations": ("seeker_id", "rank"),
-    "shortlists": ("post_id", "rank"),
-    "placements": ("seeker_id",),
-    "families": ("household_id",),
+    "recommendations": (SEEKER_ID, RANK),
+    "shortlists": (POST_ID, RANK),
+    "placements": (SEEKER_ID,),
+    "families": (HOUSEHOLD_ID,),
 }
 _EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "recommendations": RECOMMENDATION_COLUMNS,
     "shortlists": SHORTLIST_COLUMNS,
     "placements": PLACEMENT_COLUMNS,
-    "families": (
-        "household_id", "district", "registered", "deadline", "days_left", "status", "members",
-        "best_posts",
-    ),
-}  # fmt: skip
+    "families": FAMILIES,
+}
 
 
 def _now() -> dt.datetime:
@@ -147,7 +157,7 @@ def _offers(connection: Connection, city: str, before_week: str) -> pd.DataFrame
         .order_by(Offer.week, Offer.seeker_id, Offer.post_id, Offer.offer_id)
     )
     rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["seeker_id", "post_id", "outcome", "week"])
+    frame = pd.DataFrame(rows, columns=list(OFFERS))
     # A seeker may have several offers over the weeks; for the pool only the latest counts,
     # but refusals of earlier offers keep excluding their pairs, so all rows are kept.
     return frame.astype("string") if len(frame) else frame
@@ -188,10 +198,10 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         where=and_(active, seekers.c.registered_date <= reference),
     ).drop(columns=["placed_week"])
     if len(offers):
-        accepted = set(offers.loc[offers["outcome"] == "accepted", "seeker_id"])
-        pool = pool.loc[~isin(pool["seeker_id"], accepted)].reset_index(drop=True)
+        accepted = set(offers.loc[offers[OUTCOME] == "accepted", SEEKER_ID])
+        pool = pool.loc[~isin(pool[SEEKER_ID], accepted)].reset_index(drop=True)
     households = read_table(connection, "households", city=city)
-    households = households.loc[isin(households["household_id"], pool["household_id"])]
+    households = households.loc[isin(households[HOUSEHOLD_ID], pool[HOUSEHOLD_ID])]
     open_posts = read_table(
         connection,
         "posts",
@@ -199,13 +209,13 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         where=and_(posts.c.status == "open", posts.c.posted_date <= reference),
     ).drop(columns=["filled"])
     held = (
-        offers.loc[offers["outcome"].isin(["accepted", "pending"])].groupby("post_id").size()
+        offers.loc[offers[OUTCOME].isin(["accepted", "pending"])].groupby(POST_ID).size()
         if len(offers)
         else pd.Series(dtype="int64")
     )
     remaining = (
         open_posts["capacity"].fillna(0).astype("int64")
-        - held.reindex(open_posts["post_id"]).fillna(0).astype("int64").to_numpy()
+        - held.reindex(open_posts[POST_ID]).fillna(0).astype("int64").to_numpy()
     )
     open_posts = open_posts.assign(remaining=remaining.clip(lower=0).to_numpy())
     employers = read_table(connection, "employers", city=city)
@@ -217,9 +227,7 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         households=households.reset_index(drop=True),
         employers=employers,
         posts=open_posts.reset_index(drop=True),
-        offers=offers
-        if len(offers)
-        else pd.DataFrame(columns=["seeker_id", "post_id", "outcome", "week"], dtype="string"),
+        offers=offers if len(offers) else pd.DataFrame(columns=list(OFFERS), dtype="string"),
         previous=_previous(connection, city, week),
     )
 
@@ -388,7 +396,7 @@ def _write_outputs(
 ) -> None:
     for name, model in _OUTPUT_MODELS.items():
         _insert_frame(connection, model.__table__, outputs.tables()[name], run_id=run_id)
-    offers = outputs.placements.loc[:, ["seeker_id", "post_id"]]
+    offers = outputs.placements.loc[:, [SEEKER_ID, POST_ID]]
     _insert_frame(
         connection,
         Offer.__table__,
@@ -528,11 +536,11 @@ def export_run(connection: Connection, run_id: int) -> dict[str, bytes]:
         ).all()
         frame = pd.DataFrame(rows, columns=list(_EXPORT_COLUMNS[name]))
         if name == "placements":
-            frame["tier"] = frame["tier"].astype("Int64")
+            frame[TIER] = frame[TIER].astype("Int64")
         if name == "families":
             frame["registered"] = pd.to_datetime(frame["registered"])
             frame["deadline"] = pd.to_datetime(frame["deadline"])
-        for column in ("score",):
+        for column in (SCORE,):
             if column in frame:
                 frame[column] = frame[column].astype(float)
         files[f"{name}.csv"] = canonical_csv(frame)
@@ -633,12 +641,12 @@ def record_outcome(
             )
     return {
         "offer_id": offer_id,
-        "run_id": offer.run_id,
+        RUN_ID: offer.run_id,
         "city": offer.city,
-        "week": offer.week,
-        "seeker_id": offer.seeker_id,
-        "post_id": offer.post_id,
-        "outcome": outcome,
+        WEEK: offer.week,
+        SEEKER_ID: offer.seeker_id,
+        POST_ID: offer.post_id,
+        OUTCOME: outcome,
     }
 
 

@@ -36,6 +36,17 @@ REMAINING = "remaining"
 #: The status of a post that takes placements.
 OPEN = "open"
 
+# A weekly run's 20-day list of zero-employment families and its offers.
+RUN_ID = "run_id"
+DISTRICT = "district"
+REGISTERED = "registered"
+DEADLINE = "deadline"
+DAYS_LEFT = "days_left"
+MEMBERS = "members"
+BEST_POSTS = "best_posts"
+WEEK = "week"
+OUTCOME = "outcome"
+
 #: Scored candidate pairs, as every stage after scoring passes them on.
 CANDIDATE_PAIRS: tuple[str, ...] = (SEEKER_ID, POST_ID, SCORE)
 #: The allocation's seekers table (the eligible, with their tier and family).
@@ -48,32 +59,49 @@ PLACEMENTS: tuple[str, ...] = (SEEKER_ID, POST_ID, PROGRAM, TIER, SCORE, REASON)
 RECOMMENDATIONS: tuple[str, ...] = (SEEKER_ID, RANK, POST_ID, SCORE, REASON)
 #: A weekly run's employer shortlists.
 SHORTLISTS: tuple[str, ...] = (POST_ID, RANK, EMPLOYER_ID, SEEKER_ID, SCORE)
+#: A weekly run's 20-day list of zero-employment families (三十九).
+FAMILIES: tuple[str, ...] = (
+    HOUSEHOLD_ID, DISTRICT, REGISTERED, DEADLINE, DAYS_LEFT, STATUS, MEMBERS, BEST_POSTS,
+)  # fmt: skip
+#: Offers made to seekers, as the runs read them back.
+OFFERS: tuple[str, ...] = (SEEKER_ID, POST_ID, OUTCOME, WEEK)
 
 __all__ = [
     "ALLOCATION_POSTS",
     "ALLOCATION_SEEKERS",
+    "BEST_POSTS",
     "CANDIDATE_PAIRS",
     "CAP",
     "CAPACITY",
     "CITY",
+    "DAYS_LEFT",
+    "DEADLINE",
+    "DISTRICT",
     "EMPLOYER_ID",
+    "FAMILIES",
     "FAMILY_ID",
     "FLOOR",
     "GROUP",
     "HOUSEHOLD_ID",
     "LOTTERY",
+    "MEMBERS",
+    "OFFERS",
     "OPEN",
+    "OUTCOME",
     "PLACEMENTS",
     "POST_ID",
     "PROGRAM",
     "RANK",
     "REASON",
     "RECOMMENDATIONS",
+    "REGISTERED",
     "REMAINING",
+    "RUN_ID",
     "SCORE",
     "SEEKER_ID",
     "SHORTLISTS",
     "STATUS",
     "TIER",
+    "WEEK",
     "ZERO_EMPLOYMENT",
 ]
