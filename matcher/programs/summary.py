@@ -47,10 +47,11 @@ def seekers_by_city_and_group(
         .explode("group")
         .drop_duplicates(["row", "group"])
     )
-    by_group = membership.groupby(["group", "city"]).size()
+    by_group = membership.groupby(["group", "city"]).size().unstack("group")
     for group in policy.groups:
-        members = by_group.loc[group.id] if group.id in by_group.index.levels[0] else None
-        columns[group.short] = pd.Series(dtype=int) if members is None else members
+        columns[group.short] = (
+            by_group[group.id] if group.id in by_group.columns else pd.Series(dtype=int)
+        )
     table = pd.DataFrame(columns).fillna(0).astype(int)
     table = _label_cities(table)
     table.loc["合计 total"] = table.sum()

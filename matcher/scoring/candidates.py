@@ -91,7 +91,8 @@ class Candidates:
             {
                 "seeker_id": self.seeker_ids(),
                 "post_id": self.post_ids(),
-                "score": self.pairs["score"].to_numpy(),
+                # float64 even when there are no pairs (empty columns default to float32).
+                "score": self.pairs["score"].to_numpy(dtype=np.float64),
             }
         )
 
