@@ -163,6 +163,17 @@ def max_placements(problem: AllocationProblem) -> int:
     return int(min(seekers_with_candidates, int(problem.post_capacity.sum())))
 
 
+def placement_bound(problem: AllocationProblem) -> int:
+    """A tighter upper bound on the number of placements than :func:`max_placements`: a post
+    fills at most as many places as it has candidate seekers, a capped city at most its cap."""
+    candidates_per_post = np.bincount(problem.cand_post, minlength=problem.n_posts)
+    reachable = np.minimum(problem.post_capacity, candidates_per_post)
+    per_city = np.bincount(problem.post_city, weights=reachable, minlength=len(problem.city_cap))
+    capped = problem.city_cap >= 0
+    by_city = np.where(capped, np.minimum(per_city, problem.city_cap), per_city)
+    return int(min(max_placements(problem), int(by_city.sum())))
+
+
 def build_network(
     problem: AllocationProblem,
     layout: Layout,

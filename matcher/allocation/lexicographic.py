@@ -29,6 +29,7 @@ from matcher.allocation.flow import (
     family_nodes_needed,
     max_placements,
     network_layout,
+    placement_bound,
     raise_unless_optimal,
     solve_network,
     tier_lower_bounds,
@@ -197,13 +198,22 @@ def solve_lexicographic(problem: AllocationProblem) -> FlowSolution:
     else:
         fixed: dict[int, int] = dict(tier_lower)
         groups = _count_groups(problem, scale)
+        bound = placement_bound(problem)
+        counted = 0
         for group in groups:
+            if sum(fixed.values()) >= bound:
+                # The tiers counted so far hold every place any allocation can fill, so the
+                # later tiers' counts are 0 (what their flows would return): skip those solves.
+                fixed.update({t: fixed.get(t, 0) for t in group})
+                continue
             solver, net = run(tier_costs(group), 0, fixed, True)
             placed = counts(solver, net)
             fixed.update({t: max(placed[t], fixed.get(t, 0)) for t in group})
+            counted += 1
             del solver, net
         notes.append(
-            f"tier counts in {len(groups)} weighted flow(s) of consecutive tiers, "
+            f"tier counts in {counted} weighted flow(s) of consecutive tiers for "
+            f"{len(groups)} group(s) (a group after every place was taken needs none), "
             "then value with counts fixed"
         )
         solver, net = run(0, arc_cost, fixed, True)

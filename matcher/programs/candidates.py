@@ -19,6 +19,7 @@ from matcher.programs.posts import open_posts
 from matcher.programs.seekers import program_eligibility
 from matcher.schemas.columns import POST_ID, SEEKER_ID
 from matcher.scoring.candidates import (
+    DEFAULT_K,
     PROGRAMS_WITH_POLICY,
     Candidates,
     CandidateSummary,
@@ -28,7 +29,6 @@ from matcher.scoring.candidates import (
 from matcher.scoring.features import FEATURE_NAMES, PreparedSeekers, prepare_posts
 from matcher.scoring.reasons import explain
 
-DEFAULT_K = 50
 #: The id and score columns of :func:`candidate_table`, before the features.
 ID_COLUMNS: tuple[str, ...] = (SEEKER_ID, POST_ID, "score", "rank", "similarity")
 

@@ -26,6 +26,7 @@ from matcher.programs.summary import (
     seekers_by_city_and_group,
 )
 from matcher.ranking.persist import load_shipped_model
+from matcher.scoring.features import prepare_seekers
 
 DEFAULT_SCALE = "small"
 DEFAULT_SEED = 7
@@ -95,8 +96,11 @@ def run_demo(
 
     model, model_note = load_shipped_model()
     allocations: dict[str, ProgramRun] = {}
+    prepared = None
     for program, families in PROGRAMS_ALLOCATED.items():
         announce(f"allocating {program} posts (quotas, candidates, {DEMO_MECHANISM})")
+        # The seekers are prepared for scoring once; each programme sets its own tiers.
+        prepared = prepared or prepare_seekers(dataset["seekers"], dataset.reference_date)
         run = run_program(
             dataset,
             program,
@@ -104,6 +108,7 @@ def run_demo(
             model=model,
             families=families,
             eligibility=results[program],
+            prepared_seekers=prepared,
         )
         allocations[program] = run
         announce(f"writing {program} placements with reasons")

@@ -12,9 +12,17 @@ from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.result import Allocation, Mechanism
 from matcher.errors import InfeasibleError, MatcherError
+from matcher.schemas.internal import (
+    ALLOCATION_POSTS_SCHEMA,
+    ALLOCATION_SEEKERS_SCHEMA,
+    CANDIDATE_PAIRS_SCHEMA,
+    check_table,
+)
 
 #: Mechanisms that can hold the family guarantee (an exact min-cost-flow solve).
 FAMILY_MECHANISMS: tuple[str, ...] = ("optimal", "lexicographic")
+#: Candidate pairs whose values are checked on entry (all of them for names and dtypes).
+PAIRS_CHECKED = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ def place(
     **options :
         Passed to :func:`matcher.allocation.allocate` (tier floors, reserves …).
     """
+    check_table(ALLOCATION_SEEKERS_SCHEMA, seekers)
+    check_table(ALLOCATION_POSTS_SCHEMA, posts)
+    check_table(CANDIDATE_PAIRS_SCHEMA, pairs, sample=PAIRS_CHECKED)
     arguments: dict[str, Any] = {
         "mechanism": mechanism,
         "time_limit": time_limit,

@@ -33,12 +33,25 @@ def seekers_by_city_and_group(
     """Seekers per city (rows) and priority group of ``policy`` (columns, one per group, in tier
     order), counting a person once in every group they belong to; plus ``seekers`` and
     ``eligible`` totals."""
-    groups = eligibility["groups"].fillna("")
     columns: dict[str, pd.Series] = {"seekers": seekers.groupby("city").size()}
     columns["eligible"] = eligibility[eligibility["eligible"]].groupby("city").size()
+    # One row per (seeker, group), split once for every group (a person counts once a group).
+    membership = (
+        pd.DataFrame(
+            {
+                "row": range(len(eligibility)),
+                "city": eligibility["city"].to_numpy(),
+                "group": eligibility["groups"].fillna("").str.split("|").to_numpy(),
+            }
+        )
+        .explode("group")
+        .drop_duplicates(["row", "group"])
+    )
+    by_group = membership.groupby(["group", "city"]).size().unstack("group")
     for group in policy.groups:
-        member = groups.str.split("|").map(lambda ids, g=group.id: g in ids)
-        columns[group.short] = eligibility[member.astype(bool)].groupby("city").size()
+        columns[group.short] = (
+            by_group[group.id] if group.id in by_group.columns else pd.Series(dtype=int)
+        )
     table = pd.DataFrame(columns).fillna(0).astype(int)
     table = _label_cities(table)
     table.loc["合计 total"] = table.sum()

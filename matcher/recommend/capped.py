@@ -151,7 +151,9 @@ def capped_lists(pairs: pd.DataFrame, caps: pd.Series, list_length: int) -> pd.D
     """Lists of at most ``list_length`` per seeker and at most ``caps[post]`` per vacancy with
     the largest total score among those of the most entries (min-cost max-flow)."""
     if pairs.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
+        # Typed like the lists of a non-empty pool (rank int, score float).
+        types = {"rank": "int64", "score": "float64"}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in LIST_COLUMNS})
     seeker_codes, seeker_names = pd.factorize(pairs["seeker_id"], sort=True)
     post_codes, post_names = pd.factorize(pairs["post_id"], sort=True)
     n_seekers, n_posts = len(seeker_names), len(post_names)

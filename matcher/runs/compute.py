@@ -42,15 +42,24 @@ from matcher.runs import parallel
 from matcher.runs.guarantee import BREACHES, STATUSES, guarantee_status
 from matcher.schemas.columns import (
     CANDIDATE_PAIRS,
+    EMPLOYER_ID,
+    HOUSEHOLD_ID,
+    OFFERED,
+    OFFERS,
+    OUTCOME,
     PLACEMENTS,
     POST_ID,
+    PROGRAM,
     REASON,
     RECOMMENDATIONS,
+    REMAINING,
     SCORE,
     SEEKER_ID,
     SHORTLISTS,
     TIER,
+    WEEK,
 )
+from matcher.schemas.internal import PLACEMENTS_SCHEMA, RECOMMENDATIONS_SCHEMA, check_table
 from matcher.scoring.features import prepare_seekers
 
 Progress = Callable[[str, float], None]
@@ -126,16 +135,13 @@ def scoring_model(config: RunConfig) -> tuple[Any, str]:
     return _shipped_model()
 
 
-#: Earlier weeks' offers as a run reads them.
-OFFER_COLUMNS: tuple[str, ...] = ("seeker_id", "post_id", "outcome", "week", "offered")
-
-
 @dataclass
 class WeekInputs:
     """What one run reads: the city's pool on the reference date and earlier weeks' offers.
 
     ``posts`` carries ``remaining`` (capacity minus accepted and pending offers of earlier
-    weeks); ``offers`` has :data:`OFFER_COLUMNS` (``offered``: the day it was made).
+    weeks); ``offers`` has :data:`matcher.schemas.columns.OFFERS` (``offered``: the day it
+    was made).
     """
 
     city: str
@@ -223,7 +229,7 @@ def _noop(_stage: str, _fraction: float) -> None:
 
 def _refused(offers: pd.DataFrame) -> pd.DataFrame:
     """Pairs whose offer the seeker refused: never proposed again."""
-    return offers.loc[offers["outcome"] == "refused", [SEEKER_ID, POST_ID]]
+    return offers.loc[offers[OUTCOME] == "refused", [SEEKER_ID, POST_ID]]
 
 
 def _place_program(
@@ -281,13 +287,13 @@ def _place_program(
     reason = (
         eligible_reason.reindex(placed[SEEKER_ID]).fillna("").astype(str).to_numpy()
         + "；"
-        + placed["reason"].astype(str).to_numpy()
+        + placed[REASON].astype(str).to_numpy()
     )
     frame = pd.DataFrame(
         {
             SEEKER_ID: placed[SEEKER_ID].astype(str).to_numpy(),
             POST_ID: placed[POST_ID].astype(str).to_numpy(),
-            "program": program,
+            PROGRAM: program,
             TIER: pd.array(placed[TIER].to_numpy(), dtype="Int64"),
             SCORE: placed[SCORE].astype(float).round(6).to_numpy(),
             REASON: reason,
@@ -309,16 +315,16 @@ def _fairness(
         return None if pd.isna(value) else round(float(value), 6)
 
     summary: dict[str, Any] = {}
-    attributes = seekers.set_index(seekers["seeker_id"].astype(str))[["sex", "hukou"]]
+    attributes = seekers.set_index(seekers[SEEKER_ID].astype(str))[["sex", "hukou"]]
     for program, table in eligibility.items():
-        eligible = table.loc[table["eligible"].astype(bool), ["seeker_id", "tier"]]
-        ids = eligible["seeker_id"].astype(str)
-        mine = placements.loc[placements["program"] == program]
-        placed = isin(ids, mine["seeker_id"])
-        score = pd.Series(mine["score"].to_numpy(dtype=float), index=mine["seeker_id"].astype(str))
+        eligible = table.loc[table["eligible"].astype(bool), [SEEKER_ID, TIER]]
+        ids = eligible[SEEKER_ID].astype(str)
+        mine = placements.loc[placements[PROGRAM] == program]
+        placed = isin(ids, mine[SEEKER_ID])
+        score = pd.Series(mine[SCORE].to_numpy(dtype=float), index=mine[SEEKER_ID].astype(str))
         value = score.reindex(ids).fillna(0.0).to_numpy()
         labels = {
-            "tier": eligible["tier"].astype("Int64").to_numpy(),
+            TIER: eligible[TIER].astype("Int64").to_numpy(),
             "sex": attributes["sex"].reindex(ids).to_numpy(),
             "hukou": attributes["hukou"].reindex(ids).to_numpy(),
         }
@@ -403,14 +409,14 @@ def vacancy_side(inputs: WeekInputs, config: RunConfig, seeker_side: Any) -> Vac
     else:
         recommendations[REASON] = pd.Series([], dtype="string")
     recommendations = recommendations.loc[:, list(RECOMMENDATION_COLUMNS)]
-    employer_of = vacancies.set_index(vacancies["post_id"].astype(str))["employer_id"].astype(str)
+    employer_of = vacancies.set_index(vacancies[POST_ID].astype(str))[EMPLOYER_ID].astype(str)
     short = shortlists(
         scored,
         openings,
         per_opening=config.shortlist_per_opening,
         max_length=config.shortlist_max,
     )
-    short.insert(2, "employer_id", employer_of.reindex(short["post_id"]).to_numpy())
+    short.insert(2, EMPLOYER_ID, employer_of.reindex(short[POST_ID]).to_numpy())
     short = short.loc[:, list(SHORTLIST_COLUMNS)]
     timings["recommend"] = round(time.perf_counter() - clock, 3)
     recommendations = recommendations.reset_index(drop=True)
@@ -460,7 +466,7 @@ def compute_week(
         clock = now
 
     # Seekers holding an offer from an earlier week wait for its answer before another one.
-    pending = set(inputs.offers.loc[inputs.offers["outcome"] == "pending", "seeker_id"])
+    pending = set(inputs.offers.loc[inputs.offers[OUTCOME] == "pending", SEEKER_ID])
     placements: list[pd.DataFrame] = []
     eligibility: dict[str, pd.DataFrame] = {}
     best: list[pd.DataFrame] = []
@@ -489,19 +495,19 @@ def compute_week(
             placements.append(placed)
             eligibility[program] = table
             best.append(scored)
-            taken |= set(placed["seeker_id"])
+            taken |= set(placed[SEEKER_ID])
             lap(f"place_{program}")
         # Hashing the inputs costs seconds at city scale: here it overlaps the vacancy half.
         input_digest = inputs.digest()
         lap("input_digest")
     placement_frame = (
         pd.concat(placements, ignore_index=True)
-        .sort_values(["seeker_id"], kind="stable")
+        .sort_values([SEEKER_ID], kind="stable")
         .reset_index(drop=True)
         .loc[:, list(PLACEMENT_COLUMNS)]
     )
-    placement_frame["tier"] = placement_frame["tier"].astype("Int64")
-    placement_frame["score"] = placement_frame["score"].astype(float)
+    placement_frame[TIER] = placement_frame[TIER].astype("Int64")
+    placement_frame[SCORE] = placement_frame[SCORE].astype(float)
 
     report("recommending vacancies", len(config.programs) / steps)
     if vacancy_future is not None:
@@ -515,16 +521,15 @@ def compute_week(
     recommendations, openings = vacancy.recommendations, vacancy.openings
 
     report("20-day guarantee", (len(config.programs) + 2) / steps)
-    this_week = placement_frame.loc[:, ["seeker_id", "post_id"]].assign(
-        outcome="pending", offered=inputs.reference_date
-    )
+    # This week's offers are made today: the 20-day clock counts to the day they were made.
+    this_week = placement_frame.loc[:, [SEEKER_ID, POST_ID]].copy()
+    this_week[OUTCOME] = "pending"
+    this_week[OFFERED] = inputs.reference_date
     offers = pd.concat(
-        [inputs.offers.loc[:, ["seeker_id", "post_id", "outcome", "offered"]], this_week],
+        [inputs.offers.loc[:, [SEEKER_ID, POST_ID, OUTCOME, OFFERED]], this_week],
         ignore_index=True,
     )
-    best_posts = pd.concat(
-        [*best, pairs.loc[:, ["seeker_id", "post_id", "score"]]], ignore_index=True
-    )
+    best_posts = pd.concat([*best, pairs.loc[:, [SEEKER_ID, POST_ID, SCORE]]], ignore_index=True)
     families = guarantee_status(
         inputs.households,
         inputs.seekers,
@@ -535,13 +540,13 @@ def compute_week(
         near_days=config.near_days,
     )
     # Stored by id (the canonical order); readers sort by urgency.
-    families = families.sort_values("household_id", kind="stable").reset_index(drop=True)
+    families = families.sort_values(HOUSEHOLD_ID, kind="stable").reset_index(drop=True)
     lap("guarantee")
 
     status_counts = families["status"].value_counts()
-    program_posts = inputs.posts.loc[inputs.posts["program"].isin(config.programs)]
-    places = program_posts.groupby("program")["remaining"].sum()
-    filled = placement_frame.groupby("program").size()
+    program_posts = inputs.posts.loc[inputs.posts[PROGRAM].isin(config.programs)]
+    places = program_posts.groupby(PROGRAM)[REMAINING].sum()
+    filled = placement_frame.groupby(PROGRAM).size()
     fill_rates = {
         program: {
             "places": int(places.get(program, 0)),
@@ -565,7 +570,7 @@ def compute_week(
         },
         "placements": fill_rates,
         "recommendations": lists.report(),
-        "shortlists": {"vacancies": int(short["post_id"].nunique()), "entries": len(short)},
+        "shortlists": {"vacancies": int(short[POST_ID].nunique()), "entries": len(short)},
         "families": {
             **{s: int(status_counts.get(s, 0)) for s in STATUSES},
             # (三十九)'s 20-day guarantee broken: overdue, or covered only after the deadline.
@@ -578,6 +583,8 @@ def compute_week(
         "notes": notes,
     }
     report("done", 1.0)
+    check_table(PLACEMENTS_SCHEMA, placement_frame)
+    check_table(RECOMMENDATIONS_SCHEMA, recommendations)
     return WeekOutputs(
         recommendations=recommendations,
         shortlists=short,
@@ -613,7 +620,7 @@ def _changes(inputs: WeekInputs, vacancies: int) -> dict[str, Any]:
     since = pd.Timestamp(previous["reference_date"])
     new_seekers = int((inputs.seekers["registered_date"] > since).sum())
     new_posts = int((inputs.posts["posted_date"] > since).sum())
-    week_offers = inputs.offers.loc[inputs.offers["week"] == previous["week"], "outcome"]
+    week_offers = inputs.offers.loc[inputs.offers[WEEK] == previous["week"], OUTCOME]
     outcomes = week_offers.value_counts()
     return {
         "previous_run": previous["run_id"],
@@ -640,7 +647,7 @@ def empty_inputs(city: str, week: str, reference_date: date) -> WeekInputs:
         households=typed_frame([], "households"),
         employers=typed_frame([], "employers"),
         posts=typed_frame([], "posts").assign(remaining=pd.Series(dtype="Int64")),
-        offers=pd.DataFrame(columns=list(OFFER_COLUMNS)),
+        offers=pd.DataFrame(columns=list(OFFERS)),
     )
 
 

@@ -21,6 +21,25 @@ import numpy as np
 import pandas as pd
 
 from matcher.frames import isin
+from matcher.schemas.columns import (
+    BEST_POSTS,
+    COVERED_ON,
+    DAYS_LEFT,
+    DEADLINE,
+    DISTRICT,
+    FAMILIES,
+    FIRST_OFFER,
+    HOUSEHOLD_ID,
+    MEMBERS,
+    OFFERED,
+    OFFERS_MADE,
+    OUTCOME,
+    POST_ID,
+    REGISTERED,
+    SCORE,
+    SEEKER_ID,
+    STATUS,
+)
 
 GUARANTEE_DAYS = 20
 NEAR_DAYS = 5
@@ -33,10 +52,7 @@ STATUSES: tuple[str, ...] = ("overdue", "near", "open", "covered_late", "covered
 BREACHES: tuple[str, ...] = ("overdue", "covered_late")
 #: The families an officer must act on or account for: waiting, and the breaches.
 WAITING_OR_BREACHED: tuple[str, ...] = ("overdue", "near", "open", "covered_late")
-GUARANTEE_COLUMNS: tuple[str, ...] = (
-    "household_id", "district", "registered", "deadline", "days_left", "status", "members",
-    "best_posts", "offers_made", "first_offer", "covered_on",
-)  # fmt: skip
+GUARANTEE_COLUMNS: tuple[str, ...] = FAMILIES
 
 
 def guarantee_status(
@@ -81,50 +97,47 @@ def guarantee_status(
     flagged = households["zero_employment"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     today = pd.Timestamp(reference_date)
     keep = flagged & registered.notna().to_numpy() & (registered <= today).to_numpy()
-    families = households.loc[keep, ["household_id", "district"]].astype("string")
-    families = families.assign(registered=registered[keep].dt.date.to_numpy()).reset_index(
-        drop=True
-    )
+    families = households.loc[keep, [HOUSEHOLD_ID, DISTRICT]].astype("string")
+    families = families.assign(**{REGISTERED: registered[keep].dt.date.to_numpy()})
+    families = families.reset_index(drop=True)
     if families.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in GUARANTEE_COLUMNS})
-    families["deadline"] = [d + timedelta(days=days) for d in families["registered"]]
-    families["days_left"] = np.array(
-        [(d - reference_date).days for d in families["deadline"]], dtype=np.int64
+    families[DEADLINE] = [d + timedelta(days=days) for d in families[REGISTERED]]
+    families[DAYS_LEFT] = np.array(
+        [(d - reference_date).days for d in families[DEADLINE]], dtype=np.int64
     )
 
-    members = seekers.loc[:, ["seeker_id", "household_id"]].astype("string")
-    members = members[isin(members["household_id"], families["household_id"])]
-    member_lists = (
-        members.sort_values("seeker_id").groupby("household_id")["seeker_id"].agg("|".join)
-    )
-    made = offers.loc[isin(offers["seeker_id"].astype(str), members["seeker_id"])]
-    made = made.assign(
-        seeker_id=made["seeker_id"].astype(str),
-        offered=pd.to_datetime(made["offered"]).dt.date,
-        covering=made["outcome"].isin(COVERING_OUTCOMES).to_numpy(),
-    ).merge(members, on="seeker_id")
-    offers_made = made.groupby("household_id").size()
-    first_offer = made.groupby("household_id")["offered"].min()
-    covered_on = made.loc[made["covering"]].groupby("household_id")["offered"].min()
+    members = seekers.loc[:, [SEEKER_ID, HOUSEHOLD_ID]].astype("string")
+    members = members[isin(members[HOUSEHOLD_ID], families[HOUSEHOLD_ID])]
+    member_lists = members.sort_values(SEEKER_ID).groupby(HOUSEHOLD_ID)[SEEKER_ID].agg("|".join)
+    made = offers.loc[isin(offers[SEEKER_ID].astype(str), members[SEEKER_ID])]
+    made = made.copy()
+    made[SEEKER_ID] = made[SEEKER_ID].astype(str)
+    made[OFFERED] = pd.to_datetime(made[OFFERED]).dt.date
+    made["covering"] = made[OUTCOME].isin(COVERING_OUTCOMES).to_numpy()
+    made = made.merge(members, on=SEEKER_ID)
+    offers_made = made.groupby(HOUSEHOLD_ID).size()
+    first_offer = made.groupby(HOUSEHOLD_ID)[OFFERED].min()
+    covered_on = made.loc[made["covering"]].groupby(HOUSEHOLD_ID)[OFFERED].min()
 
     # Only members' pairs matter: a hash filter first spares merging millions of pairs.
-    best_posts = best_posts.loc[isin(best_posts["seeker_id"], members["seeker_id"])]
-    ranked = best_posts.merge(members, on="seeker_id").sort_values(
-        ["household_id", "score", "post_id"], ascending=[True, False, True], kind="stable"
+    best_posts = best_posts.loc[isin(best_posts[SEEKER_ID], members[SEEKER_ID])]
+    ranked = best_posts.merge(members, on=SEEKER_ID).sort_values(
+        [HOUSEHOLD_ID, SCORE, POST_ID], ascending=[True, False, True], kind="stable"
     )
-    ranked = ranked.drop_duplicates(["household_id", "post_id"])
+    ranked = ranked.drop_duplicates([HOUSEHOLD_ID, POST_ID])
     family_posts = (
-        ranked.groupby("household_id").head(posts_per_family).groupby("household_id")["post_id"]
+        ranked.groupby(HOUSEHOLD_ID).head(posts_per_family).groupby(HOUSEHOLD_ID)[POST_ID]
     ).agg("|".join)
 
-    ids = families["household_id"]
-    families["offers_made"] = offers_made.reindex(ids).fillna(0).astype(np.int64).to_numpy()
-    families["first_offer"] = _dates(first_offer, ids)
-    families["covered_on"] = _dates(covered_on, ids)
-    covered = families["covered_on"].notna().to_numpy()
+    ids = families[HOUSEHOLD_ID]
+    families[OFFERS_MADE] = offers_made.reindex(ids).fillna(0).astype(np.int64).to_numpy()
+    families[FIRST_OFFER] = _dates(first_offer, ids)
+    families[COVERED_ON] = _dates(covered_on, ids)
+    covered = families[COVERED_ON].notna().to_numpy()
     late = np.array(
         [c is not None and c > d
-         for c, d in zip(families["covered_on"], families["deadline"], strict=True)],
+         for c, d in zip(families[COVERED_ON], families[DEADLINE], strict=True)],
         dtype=bool,
     )  # fmt: skip
     status = np.where(
@@ -134,21 +147,21 @@ def guarantee_status(
             covered,
             "covered",
             np.where(
-                families["days_left"] < 0,
+                families[DAYS_LEFT] < 0,
                 "overdue",
-                np.where(families["days_left"] <= near_days, "near", "open"),
+                np.where(families[DAYS_LEFT] <= near_days, "near", "open"),
             ),
         ),
     )
-    families["status"] = status
+    families[STATUS] = status
     # Plain dicts: an empty groupby result has a float dtype that would not take "".
     members_of = {str(k): str(v) for k, v in member_lists.items()}
     posts_of = {str(k): str(v) for k, v in family_posts.items()}
-    families["members"] = pd.array([members_of.get(h, "") for h in ids], dtype="string")
-    families["best_posts"] = pd.array([posts_of.get(h, "") for h in ids], dtype="string")
-    urgency = families["status"].map({s: i for i, s in enumerate(STATUSES)})
+    families[MEMBERS] = pd.array([members_of.get(h, "") for h in ids], dtype="string")
+    families[BEST_POSTS] = pd.array([posts_of.get(h, "") for h in ids], dtype="string")
+    urgency = families[STATUS].map({s: i for i, s in enumerate(STATUSES)})
     families = families.assign(_urgency=urgency).sort_values(
-        ["_urgency", "days_left", "household_id"], kind="stable"
+        ["_urgency", DAYS_LEFT, HOUSEHOLD_ID], kind="stable"
     )
     return families.loc[:, list(GUARANTEE_COLUMNS)].reset_index(drop=True)
 

@@ -26,7 +26,6 @@ from matcher import __version__
 from matcher.errors import MatcherError
 from matcher.frames import isin
 from matcher.runs.compute import (
-    OFFER_COLUMNS,
     OUTPUT_TABLES,
     PLACEMENT_COLUMNS,
     RECOMMENDATION_COLUMNS,
@@ -38,8 +37,21 @@ from matcher.runs.compute import (
     canonical_json,
     compute_week,
 )
-from matcher.runs.guarantee import GUARANTEE_COLUMNS
 from matcher.runs.week import normalise_week, week_reference_date
+from matcher.schemas.columns import (
+    FAMILIES,
+    HOUSEHOLD_ID,
+    OFFERED,
+    OFFERS,
+    OUTCOME,
+    POST_ID,
+    RANK,
+    RUN_ID,
+    SCORE,
+    SEEKER_ID,
+    TIER,
+    WEEK,
+)
 from matcher.storage.models import (
     Offer,
     Run,
@@ -70,16 +82,16 @@ _OUTPUT_MODELS: dict[str, Any] = {
     "families": RunFamily,
 }
 _EXPORT_ORDER: dict[str, tuple[str, ...]] = {
-    "recommendations": ("seeker_id", "rank"),
-    "shortlists": ("post_id", "rank"),
-    "placements": ("seeker_id",),
-    "families": ("household_id",),
+    "recommendations": (SEEKER_ID, RANK),
+    "shortlists": (POST_ID, RANK),
+    "placements": (SEEKER_ID,),
+    "families": (HOUSEHOLD_ID,),
 }
 _EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "recommendations": RECOMMENDATION_COLUMNS,
     "shortlists": SHORTLIST_COLUMNS,
     "placements": PLACEMENT_COLUMNS,
-    "families": GUARANTEE_COLUMNS,
+    "families": FAMILIES,
 }
 
 
@@ -146,14 +158,14 @@ def _offers(connection: Connection, city: str, before_week: str) -> pd.DataFrame
         .order_by(Offer.week, Offer.seeker_id, Offer.post_id, Offer.offer_id)
     )
     rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*OFFER_COLUMNS[:-1], "offered"])
+    frame = pd.DataFrame(rows, columns=list(OFFERS))
     # A seeker may have several offers over the weeks; for the pool only the latest counts,
     # but refusals of earlier offers keep excluding their pairs, so all rows are kept. The
     # day an offer was made is its run's reference date (the 20-day clock of (三十九)).
     if not len(frame):
         return frame
-    offered = pd.to_datetime(frame["offered"]).dt.date
-    return frame.astype("string").assign(offered=offered.to_numpy())
+    offered = pd.to_datetime(frame[OFFERED]).dt.date
+    return frame.astype("string").assign(**{OFFERED: offered.to_numpy()})
 
 
 def _previous(connection: Connection, city: str, week: str) -> dict[str, Any]:
@@ -191,10 +203,10 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         where=and_(active, seekers.c.registered_date <= reference),
     ).drop(columns=["placed_week"])
     if len(offers):
-        accepted = set(offers.loc[offers["outcome"] == "accepted", "seeker_id"])
-        pool = pool.loc[~isin(pool["seeker_id"], accepted)].reset_index(drop=True)
+        accepted = set(offers.loc[offers[OUTCOME] == "accepted", SEEKER_ID])
+        pool = pool.loc[~isin(pool[SEEKER_ID], accepted)].reset_index(drop=True)
     households = read_table(connection, "households", city=city)
-    households = households.loc[isin(households["household_id"], pool["household_id"])]
+    households = households.loc[isin(households[HOUSEHOLD_ID], pool[HOUSEHOLD_ID])]
     open_posts = read_table(
         connection,
         "posts",
@@ -202,13 +214,13 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         where=and_(posts.c.status == "open", posts.c.posted_date <= reference),
     ).drop(columns=["filled"])
     held = (
-        offers.loc[offers["outcome"].isin(["accepted", "pending"])].groupby("post_id").size()
+        offers.loc[offers[OUTCOME].isin(["accepted", "pending"])].groupby(POST_ID).size()
         if len(offers)
         else pd.Series(dtype="int64")
     )
     remaining = (
         open_posts["capacity"].fillna(0).astype("int64")
-        - held.reindex(open_posts["post_id"]).fillna(0).astype("int64").to_numpy()
+        - held.reindex(open_posts[POST_ID]).fillna(0).astype("int64").to_numpy()
     )
     open_posts = open_posts.assign(remaining=remaining.clip(lower=0).to_numpy())
     employers = read_table(connection, "employers", city=city)
@@ -220,7 +232,7 @@ def load_inputs(connection: Connection, city: str, week: str) -> WeekInputs:
         households=households.reset_index(drop=True),
         employers=employers,
         posts=open_posts.reset_index(drop=True),
-        offers=offers if len(offers) else pd.DataFrame(columns=list(OFFER_COLUMNS), dtype="string"),
+        offers=offers if len(offers) else pd.DataFrame(columns=list(OFFERS), dtype="string"),
         previous=_previous(connection, city, week),
     )
 
@@ -389,7 +401,7 @@ def _write_outputs(
 ) -> None:
     for name, model in _OUTPUT_MODELS.items():
         _insert_frame(connection, model.__table__, outputs.tables()[name], run_id=run_id)
-    offers = outputs.placements.loc[:, ["seeker_id", "post_id"]]
+    offers = outputs.placements.loc[:, [SEEKER_ID, POST_ID]]
     _insert_frame(
         connection,
         Offer.__table__,
@@ -529,11 +541,11 @@ def export_run(connection: Connection, run_id: int) -> dict[str, bytes]:
         ).all()
         frame = pd.DataFrame(rows, columns=list(_EXPORT_COLUMNS[name]))
         if name == "placements":
-            frame["tier"] = frame["tier"].astype("Int64")
+            frame[TIER] = frame[TIER].astype("Int64")
         if name == "families":
             frame["registered"] = pd.to_datetime(frame["registered"])
             frame["deadline"] = pd.to_datetime(frame["deadline"])
-        for column in ("score",):
+        for column in (SCORE,):
             if column in frame:
                 frame[column] = frame[column].astype(float)
         files[f"{name}.csv"] = canonical_csv(frame)
@@ -634,12 +646,12 @@ def record_outcome(
             )
     return {
         "offer_id": offer_id,
-        "run_id": offer.run_id,
+        RUN_ID: offer.run_id,
         "city": offer.city,
-        "week": offer.week,
-        "seeker_id": offer.seeker_id,
-        "post_id": offer.post_id,
-        "outcome": outcome,
+        WEEK: offer.week,
+        SEEKER_ID: offer.seeker_id,
+        POST_ID: offer.post_id,
+        OUTCOME: outcome,
     }
 
 

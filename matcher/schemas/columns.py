@@ -42,6 +42,23 @@ REMAINING = "remaining"
 #: The status of a post that takes placements.
 OPEN = "open"
 
+# A weekly run's 20-day list of zero-employment families and its offers.
+RUN_ID = "run_id"
+DISTRICT = "district"
+REGISTERED = "registered"
+DEADLINE = "deadline"
+DAYS_LEFT = "days_left"
+MEMBERS = "members"
+BEST_POSTS = "best_posts"
+WEEK = "week"
+OUTCOME = "outcome"
+#: The day an offer was made (its run's reference date): the 20-day clock of (三十九).
+OFFERED = "offered"
+#: The 20-day list's record of offers: how many, the first one's day, the first covering one's.
+OFFERS_MADE = "offers_made"
+FIRST_OFFER = "first_offer"
+COVERED_ON = "covered_on"
+
 #: Scored candidate pairs, as every stage after scoring passes them on.
 CANDIDATE_PAIRS: tuple[str, ...] = (SEEKER_ID, POST_ID, SCORE)
 #: The allocation's seekers table (the eligible, with their tier and family).
@@ -54,22 +71,41 @@ PLACEMENTS: tuple[str, ...] = (SEEKER_ID, POST_ID, PROGRAM, TIER, SCORE, REASON)
 RECOMMENDATIONS: tuple[str, ...] = (SEEKER_ID, RANK, POST_ID, SCORE, REASON)
 #: A weekly run's employer shortlists.
 SHORTLISTS: tuple[str, ...] = (POST_ID, RANK, EMPLOYER_ID, SEEKER_ID, SCORE)
+#: A weekly run's 20-day list of zero-employment families (三十九).
+FAMILIES: tuple[str, ...] = (
+    HOUSEHOLD_ID, DISTRICT, REGISTERED, DEADLINE, DAYS_LEFT, STATUS, MEMBERS, BEST_POSTS,
+    OFFERS_MADE, FIRST_OFFER, COVERED_ON,
+)  # fmt: skip
+#: Offers made to seekers, as the runs read them back (with the day each was made).
+OFFERS: tuple[str, ...] = (SEEKER_ID, POST_ID, OUTCOME, WEEK, OFFERED)
 
 __all__ = [
     "ALLOCATION_POSTS",
     "ALLOCATION_SEEKERS",
+    "BEST_POSTS",
     "CANDIDATE_PAIRS",
     "CAP",
     "CAPACITY",
     "CITY",
+    "COVERED_ON",
+    "DAYS_LEFT",
+    "DEADLINE",
+    "DISTRICT",
     "EMPLOYER_ID",
+    "FAMILIES",
     "FAMILY_ID",
+    "FIRST_OFFER",
     "FLOOR",
     "GROUP",
     "HOUSEHOLD_ID",
     "LOTTERY",
+    "MEMBERS",
     "NEED",
+    "OFFERED",
+    "OFFERS",
+    "OFFERS_MADE",
     "OPEN",
+    "OUTCOME",
     "PLACEMENTS",
     "POLICY_TIER",
     "POST_ID",
@@ -78,11 +114,14 @@ __all__ = [
     "RANK",
     "REASON",
     "RECOMMENDATIONS",
+    "REGISTERED",
     "REMAINING",
+    "RUN_ID",
     "SCORE",
     "SEEKER_ID",
     "SHORTLISTS",
     "STATUS",
     "TIER",
+    "WEEK",
     "ZERO_EMPLOYMENT",
 ]

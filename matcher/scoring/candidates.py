@@ -38,6 +38,10 @@ from matcher.scoring.topk import DEFAULT_CHUNK_CELLS, chunked_topk
 CandidateProgram = Literal["welfare", "grassroots", "internship", "public_service", "vacancy"]
 # Programs whose seekers must pass an eligibility policy (data/policies/<program>.toml).
 PROGRAMS_WITH_POLICY: tuple[str, ...] = ("welfare", "grassroots", "internship")
+#: Candidate posts kept per seeker by the demo, ``matcher candidates`` and the benchmarks. The
+#: weekly runs keep 30 (``RunConfig.program_k``, part of each run's configuration hash). 30
+#: instead of 50 places fewer tier-1 seekers (welfare -0.8 % at province, -0.4 % at city;
+#: grassroots -2.1 % and -7.7 %), so the two are not made one (benchmarks/RESULTS.md).
 DEFAULT_K = 50
 _SCORE_ROWS = 500_000
 
@@ -91,7 +95,8 @@ class Candidates:
             {
                 "seeker_id": self.seeker_ids(),
                 "post_id": self.post_ids(),
-                "score": self.pairs["score"].to_numpy(),
+                # float64 even when there are no pairs (empty columns default to float32).
+                "score": self.pairs["score"].to_numpy(dtype=np.float64),
             }
         )
 

@@ -148,25 +148,38 @@ class _SkillIndex:
         self.position = {name: i for i, name in enumerate(names)}
 
     def bits(self, cells: pd.Series) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], int]:
-        bits = np.zeros((len(cells), _SKILL_WORDS), dtype=np.uint64)
-        counts = np.zeros(len(cells), dtype=np.int64)
+        # Cells repeat (common skill sets), so each distinct cell is read once, into Python ints.
+        per_cell: dict[str | None, tuple[tuple[int, ...], int, int]] = {}
+        positions: dict[str, int | None] = {}
+        rows: list[tuple[int, ...]] = []
+        counts: list[int] = []
         unknown = 0
-        cache: dict[str, int | None] = {}
-        for row, cell in enumerate(cells.tolist()):
-            for item in _split(cell):
-                if item not in cache:
-                    canonical = reference.canonical_skill(item)
-                    cache[item] = None if canonical is None else self.position.get(canonical)
-                position = cache[item]
-                if position is None or position >= 64 * _SKILL_WORDS:
-                    unknown += 1
-                    continue
-                word, bit = divmod(position, 64)
-                mask = np.uint64(1) << np.uint64(bit)
-                if not bits[row, word] & mask:
-                    bits[row, word] |= mask
-                    counts[row] += 1
-        return bits, counts, unknown
+        for cell in cells.tolist():
+            key = cell if isinstance(cell, str) else None
+            found = per_cell.get(key)
+            if found is None:
+                words = [0] * _SKILL_WORDS
+                count = missing = 0
+                for item in _split(key):
+                    if item not in positions:
+                        canonical = reference.canonical_skill(item)
+                        positions[item] = (
+                            None if canonical is None else self.position.get(canonical)
+                        )
+                    position = positions[item]
+                    if position is None or position >= 64 * _SKILL_WORDS:
+                        missing += 1
+                        continue
+                    word, bit = divmod(position, 64)
+                    if not words[word] >> bit & 1:
+                        words[word] |= 1 << bit
+                        count += 1
+                found = per_cell[key] = (tuple(words), count, missing)
+            rows.append(found[0])
+            counts.append(found[1])
+            unknown += found[2]
+        bits = np.array(rows, dtype=np.uint64).reshape(len(rows), _SKILL_WORDS)
+        return bits, np.array(counts, dtype=np.int64), unknown
 
     def names_of(self, bits: npt.NDArray[np.uint64]) -> list[str]:
         """Skill names set in one row of bits, in vocabulary order."""
@@ -252,8 +265,9 @@ def prepare_seekers(
     vocabulary = vocabulary or Vocabulary.occupations()
     owners: list[int] = []
     raw_titles: list[str] = []
-    for row, cell in enumerate(seekers["desired_titles"].tolist()):
-        for item in _split(cell):
+    desired = [_split(cell) for cell in seekers["desired_titles"].tolist()]
+    for row, items in enumerate(desired):
+        for item in items:
             owners.append(row)
             raw_titles.append(item)
     normalized = pd.Series([normalize_title(t) for t in raw_titles], dtype="string")
@@ -264,9 +278,7 @@ def prepare_seekers(
     mapping, _ = vocabulary.match(list(titles)) if titles else (pd.DataFrame({"code": []}), None)
     title_code = np.asarray([code_to_int(c) for c in mapping["code"].tolist()], dtype=np.int64)
     start = np.searchsorted(owner_array, np.arange(len(seekers) + 1)).astype(np.int64)
-    display = np.asarray(
-        [(_split(c) or [""])[0] for c in seekers["desired_titles"].tolist()], dtype=object
-    )
+    display = np.asarray([(items or [""])[0] for items in desired], dtype=object)
     bits, _, unknown = skill_index().bits(seekers["skills"])
     tiers = tier_feature(tier, len(seekers))
     major = seekers["major"].astype("string").fillna("") if "major" in seekers else None

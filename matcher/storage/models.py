@@ -32,6 +32,31 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
+from matcher.schemas.columns import (
+    BEST_POSTS,
+    CITY,
+    COVERED_ON,
+    DAYS_LEFT,
+    DEADLINE,
+    DISTRICT,
+    EMPLOYER_ID,
+    FIRST_OFFER,
+    HOUSEHOLD_ID,
+    MEMBERS,
+    OFFERS_MADE,
+    OUTCOME,
+    POST_ID,
+    PROGRAM,
+    RANK,
+    REASON,
+    REGISTERED,
+    RUN_ID,
+    SCORE,
+    SEEKER_ID,
+    STATUS,
+    TIER,
+    WEEK,
+)
 from matcher.schemas.tables import TABLES, ColumnSpec, TableSpec
 
 # Stable constraint names, so migrations name them the same way on SQLite and PostgreSQL.
@@ -144,18 +169,18 @@ class Run(Base):
     __table_args__ = (
         Index(
             "uq_runs_city_week_running",
-            "city",
-            "week",
+            CITY,
+            WEEK,
             unique=True,
             sqlite_where=text("status = 'running'"),
             postgresql_where=text("status = 'running'"),
         ),
     )
 
-    run_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    city: Mapped[str] = mapped_column(String(4), index=True)
-    week: Mapped[str] = mapped_column(String(10), index=True)  # ISO week, e.g. 2009-W12
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    run_id: Mapped[int] = mapped_column(RUN_ID, Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(CITY, String(4), index=True)
+    week: Mapped[str] = mapped_column(WEEK, String(10), index=True)  # ISO week, e.g. 2009-W12
+    status: Mapped[str] = mapped_column(STATUS, String(16), index=True)
     reference_date: Mapped[dt.date] = mapped_column(Date)
     input_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     config_json: Mapped[str] = mapped_column(Text)
@@ -179,14 +204,14 @@ class RunRecommendation(Base):
     """A seeker's recommended vacancies (congestion-aware lists), with reasons in Chinese."""
 
     __tablename__ = "run_recommendations"
-    __table_args__ = (Index("ix_run_recommendations_run_seeker", "run_id", "seeker_id"),)
+    __table_args__ = (Index("ix_run_recommendations_run_seeker", RUN_ID, SEEKER_ID),)
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
-    seeker_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
-    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
-    post_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
-    score: Mapped[float] = mapped_column(Float)
-    reason: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(RUN_ID, ForeignKey(f"runs.{RUN_ID}"), primary_key=True)
+    seeker_id: Mapped[str] = mapped_column(SEEKER_ID, String(_ID_LENGTH), primary_key=True)
+    rank: Mapped[int] = mapped_column(RANK, Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(POST_ID, String(_ID_LENGTH))
+    score: Mapped[float] = mapped_column(SCORE, Float)
+    reason: Mapped[str] = mapped_column(REASON, Text)
 
 
 class RunShortlist(Base):
@@ -194,12 +219,12 @@ class RunShortlist(Base):
 
     __tablename__ = "run_shortlists"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
-    post_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
-    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
-    employer_id: Mapped[str] = mapped_column(String(_ID_LENGTH), index=True)
-    seeker_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
-    score: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[int] = mapped_column(RUN_ID, ForeignKey(f"runs.{RUN_ID}"), primary_key=True)
+    post_id: Mapped[str] = mapped_column(POST_ID, String(_ID_LENGTH), primary_key=True)
+    rank: Mapped[int] = mapped_column(RANK, Integer, primary_key=True)
+    employer_id: Mapped[str] = mapped_column(EMPLOYER_ID, String(_ID_LENGTH), index=True)
+    seeker_id: Mapped[str] = mapped_column(SEEKER_ID, String(_ID_LENGTH))
+    score: Mapped[float] = mapped_column(SCORE, Float)
 
 
 class RunPlacement(Base):
@@ -207,13 +232,13 @@ class RunPlacement(Base):
 
     __tablename__ = "run_placements"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
-    seeker_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
-    post_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
-    program: Mapped[str] = mapped_column(String(16))
-    tier: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    score: Mapped[float] = mapped_column(Float)
-    reason: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(RUN_ID, ForeignKey(f"runs.{RUN_ID}"), primary_key=True)
+    seeker_id: Mapped[str] = mapped_column(SEEKER_ID, String(_ID_LENGTH), primary_key=True)
+    post_id: Mapped[str] = mapped_column(POST_ID, String(_ID_LENGTH))
+    program: Mapped[str] = mapped_column(PROGRAM, String(16))
+    tier: Mapped[int | None] = mapped_column(TIER, Integer, nullable=True)
+    score: Mapped[float] = mapped_column(SCORE, Float)
+    reason: Mapped[str] = mapped_column(REASON, Text)
 
 
 class RunFamily(Base):
@@ -221,35 +246,37 @@ class RunFamily(Base):
 
     __tablename__ = "run_families"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
-    household_id: Mapped[str] = mapped_column(String(_ID_LENGTH), primary_key=True)
-    district: Mapped[str] = mapped_column(String(_ID_LENGTH))
-    registered: Mapped[dt.date] = mapped_column(Date)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    days_left: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # runs.guarantee.STATUSES
-    members: Mapped[str] = mapped_column(Text)
-    best_posts: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(RUN_ID, ForeignKey(f"runs.{RUN_ID}"), primary_key=True)
+    household_id: Mapped[str] = mapped_column(HOUSEHOLD_ID, String(_ID_LENGTH), primary_key=True)
+    district: Mapped[str] = mapped_column(DISTRICT, String(_ID_LENGTH))
+    registered: Mapped[dt.date] = mapped_column(REGISTERED, Date)
+    deadline: Mapped[dt.date] = mapped_column(DEADLINE, Date)
+    days_left: Mapped[int] = mapped_column(DAYS_LEFT, Integer)
+    status: Mapped[str] = mapped_column(STATUS, String(16))  # runs.guarantee.STATUSES
+    members: Mapped[str] = mapped_column(MEMBERS, Text)
+    best_posts: Mapped[str] = mapped_column(BEST_POSTS, Text)
     #: Offers made to members so far (any outcome), the first one's day, and the day of the
     #: first offer that covers the family (pending or accepted): the 20-day clock's record.
-    offers_made: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    first_offer: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    covered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    offers_made: Mapped[int] = mapped_column(
+        OFFERS_MADE, Integer, default=0, server_default=text("0")
+    )
+    first_offer: Mapped[dt.date | None] = mapped_column(FIRST_OFFER, Date, nullable=True)
+    covered_on: Mapped[dt.date | None] = mapped_column(COVERED_ON, Date, nullable=True)
 
 
 class Offer(Base):
     """An offer made to a seeker for a post, and what came of it; feeds the next weeks."""
 
     __tablename__ = "offers"
-    __table_args__ = (UniqueConstraint("run_id", "seeker_id"),)
+    __table_args__ = (UniqueConstraint(RUN_ID, SEEKER_ID),)
 
     offer_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.run_id"), index=True)
-    city: Mapped[str] = mapped_column(String(4), index=True)
-    week: Mapped[str] = mapped_column(String(10))
-    seeker_id: Mapped[str] = mapped_column(String(_ID_LENGTH), index=True)
-    post_id: Mapped[str] = mapped_column(String(_ID_LENGTH))
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    run_id: Mapped[int] = mapped_column(RUN_ID, ForeignKey(f"runs.{RUN_ID}"), index=True)
+    city: Mapped[str] = mapped_column(CITY, String(4), index=True)
+    week: Mapped[str] = mapped_column(WEEK, String(10))
+    seeker_id: Mapped[str] = mapped_column(SEEKER_ID, String(_ID_LENGTH), index=True)
+    post_id: Mapped[str] = mapped_column(POST_ID, String(_ID_LENGTH))
+    outcome: Mapped[str] = mapped_column(OUTCOME, String(16), default="pending")
     outcome_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 

@@ -303,7 +303,24 @@ def test_lexicographic_by_groups_of_tiers_on_medium_instances(seed: int) -> None
     assert reference is not None
     result, _ = _by_groups_of_tiers(instance, limit=2**24)
     # Four tiers of about 40 seekers: two groups under this bound.
-    assert any("in 2 weighted flow(s)" in note for note in result.notes), result.notes
+    assert any("for 2 group(s)" in note for note in result.notes), result.notes
     counts = result.assignments.groupby("tier").size().to_dict()
     assert {t: counts.get(t, 0) for t in reference[1]} == reference[1]
     assert result.objective == pytest.approx(reference[0], abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_skipping_groups_after_every_place_is_taken_changes_nothing(seed: int) -> None:
+    # With the placement bound the later groups' flows are skipped (their tiers' counts are 0);
+    # with an unreachable bound every group is solved. The allocations must be the same.
+    from unittest import mock
+
+    from matcher.allocation import lexicographic
+
+    instance = _medium_instance(seed)
+    skipped, _ = _by_groups_of_tiers(instance, limit=2**24)
+    assert any("in 1 weighted flow(s)" in note for note in skipped.notes), skipped.notes
+    with mock.patch.object(lexicographic, "placement_bound", return_value=10**9):
+        solved, _ = _by_groups_of_tiers(instance, limit=2**24)
+    assert any("in 2 weighted flow(s)" in note for note in solved.notes), solved.notes
+    pd.testing.assert_frame_equal(skipped.assignments, solved.assignments)
