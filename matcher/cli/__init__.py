@@ -12,8 +12,10 @@ would pay. Library modules import at top.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,7 +27,10 @@ app = typer.Typer(
     help="Job matching, post allocation and training allocation for public employment services.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # `matcher --install-completion` / `--show-completion` (bash, zsh, fish, PowerShell).
+    add_completion=True,
+    # Sub-commands and sub-apps inherit this from the root context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 # One line per command module; each defines ``register(app: typer.Typer) -> None``.
@@ -44,8 +49,25 @@ _COMMAND_MODULES: tuple[str, ...] = (
 err_console = Console(stderr=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from matcher import __version__
+
+        typer.echo(f"matcher {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
     """Job matching, post allocation and training allocation for public employment services."""
 
 
@@ -76,12 +98,26 @@ def report_error(error: MatcherError) -> None:
         )
 
 
+def _stdout_closed() -> None:
+    """Standard output was closed by its reader (``matcher … | head``): the files are written
+    (every command writes before it prints), so stop quietly, without a traceback, and keep
+    Python's exit-time flush from failing again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test's captured stdout)
+        pass
+    sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``matcher`` script."""
     _register_all()
     try:
         # Outside standalone mode click returns a typer.Exit's code instead of exiting.
         result = app(args=argv, standalone_mode=False)
+    except BrokenPipeError:
+        _stdout_closed()
     except MatcherError as error:
         report_error(error)
         sys.exit(error.exit_code)
@@ -92,4 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         if hasattr(error, "show"):
             error.show()
         sys.exit(getattr(error, "exit_code", 2))
+    except click.ClickException as error:  # a bad argument found inside a command: exit 2
+        error.show()
+        sys.exit(error.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
