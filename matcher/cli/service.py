@@ -259,6 +259,13 @@ def serve(
     _engine(db)  # fail early, with a message, on a missing or old schema
     if db:
         os.environ["MATCHER_DB"] = db
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    Console(stderr=True).print(
+        f"listening on http://{shown}:{port} (dashboard /dashboard, API docs /docs); "
+        "Ctrl+C stops",
+        highlight=False,
+        soft_wrap=True,
+    )
     # Server messages from warnings up, as before; the access log (its own logger) at INFO.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["uvicorn.error"]["level"] = "WARNING"
