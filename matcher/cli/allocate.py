@@ -16,8 +16,8 @@ import typer
 
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
 from matcher.allocation.coverage import allocate_covering_families
-from matcher.allocation.problem import read_problem
 from matcher.allocation.mechanisms import ReserveOrder
+from matcher.allocation.problem import read_problem
 from matcher.allocation.result import Mechanism
 from matcher.cli.data import Encoding, JsonOption
 from matcher.cli.output import print_json
@@ -25,7 +25,6 @@ from matcher.cli.output import stderr as console
 from matcher.io.atomic import write_table
 from matcher.programs.place import FAMILY_MECHANISMS
 from matcher.schemas.columns import FAMILY_ID, TIER, ZERO_EMPLOYMENT
-
 
 
 def allocate_command(
@@ -102,9 +101,7 @@ def allocate_command(
     "objective", "solver_seconds", "constraints", "families_not_covered", "notes", "out",
     "unplaced_file"} on standard output."""
     if reserve_group is not None and mechanism != "stable":
-        raise typer.BadParameter(
-            "applies to --mechanism stable only", param_hint="--reserve-group"
-        )
+        raise typer.BadParameter("applies to --mechanism stable only", param_hint="--reserve-group")
     header = _columns(seekers)
     if mechanism is None:
         # The notice's rules by default: tiers decide, so lexicographic; optimal must be asked.
@@ -165,7 +162,7 @@ def allocate_command(
                 "unplaced": len(result.unplaced),
                 "unplaced_by_reason": {
                     str(code): int(n)
-                    for code, n in result.unplaced["reason_code"].value_counts().sort_index().items()
+                    for code, n in result.unplaced["reason_code"].value_counts(sort=False).items()
                 },
                 "objective": result.objective,
                 "solver_seconds": round(result.solver_seconds, 3),

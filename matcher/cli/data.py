@@ -148,9 +148,7 @@ def eligibility(
             from matcher.programs.allocation_input import allocation_input
             from matcher.programs.seekers import program_eligibility
 
-            dataset = load_dataset(
-                directory, reference_date=when, tables=("seekers", "households")
-            )
+            dataset = load_dataset(directory, reference_date=when, tables=("seekers", "households"))
             seekers, households = dataset["seekers"], dataset["households"]
             result = program_eligibility(
                 seekers, households, program, dataset.reference_date, preset=preset

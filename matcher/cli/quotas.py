@@ -39,7 +39,6 @@ from matcher.quotas.paradox import audit_house_monotonicity
 from matcher.quotas.weights import WeightsTable, read_csv_text, read_weights
 
 
-
 def _label(region: str) -> str:
     from matcher.reference import city_label
 

@@ -384,8 +384,7 @@ def candidates(
         "desired titles by script: "
         + ", ".join(f"{key} {n:,}" for key, n in scripts.items())
         + f"; seekers without a title: {summary.seekers_without_titles:,}; unknown skills: "
-        f"{summary.unknown_skills:,}"
-        + (f"; unusable titles: {odd:,}" if odd else ""),
+        f"{summary.unknown_skills:,}" + (f"; unusable titles: {odd:,}" if odd else ""),
         highlight=False,
     )
 

@@ -34,12 +34,13 @@ def recommendation_reasons(
     named = desired != ""
     close = named & (score >= SIMILAR_TITLE_SCORE)
     post_part = "岗位「" + post_title.astype(str) + "」"
+    wanted = "求职意向「" + desired.astype(str) + "」"
     title_part = np.where(
         close,
-        "求职意向「" + desired.astype(str) + "」与" + post_part + "相近（相似度 " + similarity + "）",
+        wanted + "与" + post_part + "相近（相似度 " + similarity + "）",
         np.where(
             named,
-            post_part + "（求职意向「" + desired.astype(str) + "」，相似度 " + similarity + "）",
+            post_part + "（" + wanted + "，相似度 " + similarity + "）",
             post_part,
         ),
     )
