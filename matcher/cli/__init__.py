@@ -12,7 +12,6 @@ would pay. Library modules import at top.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import click
@@ -98,26 +97,14 @@ def report_error(error: MatcherError) -> None:
         )
 
 
-def _stdout_closed() -> None:
-    """Standard output was closed by its reader (``matcher … | head``): the files are written
-    (every command writes before it prints), so stop quietly, without a traceback, and keep
-    Python's exit-time flush from failing again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (a test's captured stdout)
-        pass
-    sys.exit(0)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``matcher`` script."""
     _register_all()
+    # A closed standard output (``matcher … | head``) is handled by click and rich: exit 1, no
+    # traceback; the commands write their files before they print.
     try:
         # Outside standalone mode click returns a typer.Exit's code instead of exiting.
         result = app(args=argv, standalone_mode=False)
-    except BrokenPipeError:
-        _stdout_closed()
     except MatcherError as error:
         report_error(error)
         sys.exit(error.exit_code)

@@ -18,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 #: Standard output (tables, results); ``soft_wrap``: long messages are not broken in pipes.
+#: A reader that stops early (``| head``) ends the command quietly with exit 1, as click and
+#: rich do, without a traceback; every command writes its files before it prints.
 stdout = Console(soft_wrap=True)
 #: Standard error (progress, notes, warnings).
 stderr = Console(stderr=True, soft_wrap=True)

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from matcher.cli.output import stderr, stdout
 from matcher.errors import DataValidationError, MatcherError, Problem
 
-console = Console(stderr=True, soft_wrap=True)
-out_console = Console(soft_wrap=True)
+console = stderr
+out_console = stdout
 
 ranker_app = typer.Typer(
     help="Train and evaluate the placement ranker.", no_args_is_help=True, add_completion=False

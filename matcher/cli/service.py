@@ -96,9 +96,8 @@ def apikey_create(
     """Create an API key and print it once: only its hash is stored."""
     import datetime as dt
 
-    from matcher.storage.keys import create_key, utc_now
-
     from matcher.reference import city_codes
+    from matcher.storage.keys import create_key, utc_now
 
     if role == "city" and city not in city_codes():
         raise typer.BadParameter(
