@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from api.charts import bar_chart
 from api.deps import (
@@ -37,6 +38,19 @@ from matcher.storage.sessions import create_session, end_session, session_princi
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+@pass_context
+def _path_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """``url_for`` in the templates: the path only (``/static/style.css``), never a URL built
+    from the request's Host header and scheme, which behind an HTTPS proxy would name
+    ``http://`` and an inner host (the browser then refuses the stylesheet as mixed content)."""
+    request: Request = context["request"]
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return root + str(request.app.url_path_for(name, **path_params))
+
+
+templates.env.globals["url_for"] = _path_for
 COOKIE = "matcher_session"
 CSRF_COOKIE = "matcher_csrf"
 

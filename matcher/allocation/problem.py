@@ -41,6 +41,8 @@ from matcher.schemas.columns import (
 
 #: Scores are scaled by this factor to integers: 6 decimals are represented exactly.
 SCORE_SCALE = 10**6
+# The columns of ``matcher quotas --out`` that a city-caps file may be given as.
+QUOTA_REGION, QUOTA = "region", "quota"
 #: Tier given to every seeker when the seekers table has no ``tier`` column.
 DEFAULT_TIER = 1
 # At most this many problems are listed per (file, column, rule); the rest are summarised, so a
@@ -721,6 +723,16 @@ def read_problem(
                 [Problem(str(target), None, None, None, f"cannot be read as a table: {error}")]
             ) from error
 
+    def caps(path: str | Path) -> pd.DataFrame:
+        # ``matcher quotas --out`` writes region, quota (and explanations): its regions are the
+        # cities and its quotas the caps, so the quotas file is taken as it is.
+        table = read(path, [CITY, QUOTA_REGION])
+        if not {CITY, CAP} & set(table.columns) and {QUOTA_REGION, QUOTA} <= set(table.columns):
+            table = table.loc[:, [QUOTA_REGION, QUOTA]].rename(
+                columns={QUOTA_REGION: CITY, QUOTA: CAP}
+            )
+        return table
+
     names = InputNames(
         seekers=str(seekers),
         posts=str(posts),
@@ -733,7 +745,7 @@ def read_problem(
         read(seekers, [SEEKER_ID, FAMILY_ID]),
         read(posts, [POST_ID, CITY]),
         read(candidates, [SEEKER_ID, POST_ID]),
-        city_caps=None if city_caps is None else read(city_caps, [CITY]),
+        city_caps=None if city_caps is None else caps(city_caps),
         tier_floors=None if tier_floors is None else read(tier_floors, []),
         group_floors=None if group_floors is None else read(group_floors, [GROUP]),
         family_guarantee=family_guarantee,

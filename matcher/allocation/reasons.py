@@ -32,6 +32,21 @@ _OUTRANKED_TEXT = {
     "lottery": "outranked: every candidate post was taken by seekers earlier in the lottery",
 }
 
+# The mechanisms that order seekers by tier. Under the others (optimal: the total score;
+# lottery: the draw) a full post held by a higher tier is not why a seeker was left out, so
+# ``outranked_by_higher_tier`` is never given there.
+TIERED_MECHANISMS: frozenset[str] = frozenset({"lexicographic", "stable", "priority"})
+
+_NOT_PLACED_SCORE_TEXT = (
+    "a candidate post has room, but placing this seeker does not raise the total score under "
+    "the floors and guarantees"
+)
+_NOT_PLACED_TEXT = {"optimal": _NOT_PLACED_SCORE_TEXT, "lexicographic": _NOT_PLACED_SCORE_TEXT}
+_NOT_PLACED_ORDER_TEXT = (
+    "a candidate post has room, but the mechanism's constraints (floors, guarantees, reserves) "
+    "kept this seeker out of it"
+)
+
 
 def choice_ranks(problem: AllocationProblem, chosen: IntArray) -> IntArray:
     """1-based rank of each chosen arc's post among its seeker's candidates (score descending,
@@ -106,9 +121,11 @@ def unplaced_frame(problem: AllocationProblem, chosen: IntArray, mechanism: str)
     Reason codes, checked in this order: ``no_candidate`` (no eligible post within reach),
     ``family_member_placed`` (one per family and a member holds a post), ``city_quota_used``
     (a candidate post has room but its city's quota is used up), ``outranked_by_higher_tier``
-    (every candidate post is full and one holds a higher-tier seeker), ``outranked`` (every
-    candidate post is full), ``not_placed_by_objective`` (a place remains, but placing the seeker
-    does not improve the objective under the floors and guarantees).
+    (every candidate post is full and one holds a higher-tier seeker; only under the mechanisms
+    that order by tier, :data:`TIERED_MECHANISMS`), ``outranked`` (every candidate post is full;
+    the text says what outranked the seeker under ``mechanism``), ``not_placed_by_objective`` (a
+    place remains, but placing the seeker does not improve the objective under the floors and
+    guarantees).
     """
     chosen = np.asarray(chosen, dtype=np.int64)
     placed = np.zeros(problem.n_seekers, dtype=bool)
@@ -132,8 +149,10 @@ def unplaced_frame(problem: AllocationProblem, chosen: IntArray, mechanism: str)
     arc_room = ~post_full[arc_post]
     arc_city_blocked = arc_room & city_full[problem.post_city[arc_post]]
     arc_free = arc_room & ~arc_city_blocked
-    arc_higher = post_full[arc_post] & (
-        top_tier[arc_post] < problem.seeker_tier[problem.cand_seeker]
+    arc_higher = (
+        post_full[arc_post]
+        & (top_tier[arc_post] < problem.seeker_tier[problem.cand_seeker])
+        & (mechanism in TIERED_MECHANISMS)
     )
     any_free = np.bincount(problem.cand_seeker[arc_free], minlength=problem.n_seekers) > 0
     any_city = np.bincount(problem.cand_seeker[arc_city_blocked], minlength=problem.n_seekers) > 0
@@ -172,8 +191,7 @@ def unplaced_frame(problem: AllocationProblem, chosen: IntArray, mechanism: str)
         "outranked_by_higher_tier": "outranked by higher tiers: every candidate post is full "
         "and held by higher-priority seekers (就业困难对象 tiers)",
         "outranked": _OUTRANKED_TEXT[mechanism],
-        "not_placed_by_objective": "a candidate post has room, but placing this seeker does not "
-        "raise the total score under the floors and guarantees",
+        "not_placed_by_objective": _NOT_PLACED_TEXT.get(mechanism, _NOT_PLACED_ORDER_TEXT),
     }
     keep = ~placed
     codes = code[keep]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,7 +26,10 @@ app = typer.Typer(
     help="Job matching, post allocation and training allocation for public employment services.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # `matcher --install-completion` / `--show-completion` (bash, zsh, fish, PowerShell).
+    add_completion=True,
+    # Sub-commands and sub-apps inherit this from the root context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 # One line per command module; each defines ``register(app: typer.Typer) -> None``.
@@ -44,8 +48,25 @@ _COMMAND_MODULES: tuple[str, ...] = (
 err_console = Console(stderr=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from matcher import __version__
+
+        typer.echo(f"matcher {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
     """Job matching, post allocation and training allocation for public employment services."""
 
 
@@ -79,6 +100,8 @@ def report_error(error: MatcherError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``matcher`` script."""
     _register_all()
+    # A closed standard output (``matcher … | head``) is handled by click and rich: exit 1, no
+    # traceback; the commands write their files before they print.
     try:
         # Outside standalone mode click returns a typer.Exit's code instead of exiting.
         result = app(args=argv, standalone_mode=False)
@@ -92,4 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         if hasattr(error, "show"):
             error.show()
         sys.exit(getattr(error, "exit_code", 2))
+    except click.ClickException as error:  # a bad argument found inside a command: exit 2
+        error.show()
+        sys.exit(error.exit_code)
     sys.exit(result if isinstance(result, int) else 0)

@@ -9,26 +9,22 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
-from rich.console import Console
 
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
 from matcher.allocation.coverage import allocate_covering_families
+from matcher.allocation.mechanisms import ReserveOrder
 from matcher.allocation.problem import read_problem
-from matcher.allocation.result import MECHANISMS, Mechanism
-from matcher.cli.data import Encoding
-from matcher.errors import MatcherError
+from matcher.allocation.result import Mechanism
+from matcher.cli.data import Encoding, JsonOption
+from matcher.cli.output import print_json
+from matcher.cli.output import stderr as console
 from matcher.io.atomic import write_table
 from matcher.programs.place import FAMILY_MECHANISMS
 from matcher.schemas.columns import FAMILY_ID, TIER, ZERO_EMPLOYMENT
-
-if TYPE_CHECKING:
-    from matcher.allocation.mechanisms import ReserveOrder
-
-console = Console(stderr=True)
 
 
 def allocate_command(
@@ -42,16 +38,19 @@ def allocate_command(
         typer.Option("--out", help="A.csv (or A.xlsx for a workbook): one row per placed seeker"),
     ],
     mechanism: Annotated[
-        str | None,
+        Mechanism | None,
         typer.Option(
             "--mechanism",
-            help="optimal | lexicographic | stable | priority | lottery. Default: the policy's "
-            "own, lexicographic (tier by tier), when S.csv has a tier column; optimal (which "
-            "ignores tiers) otherwise, or when asked for.",
+            help="Default: the policy's own, lexicographic (tier by tier), when S.csv has a "
+            "tier column; optimal (which ignores tiers) otherwise, or when asked for.",
         ),
     ] = None,
     city_caps: Annotated[
-        Path | None, typer.Option("--city-caps", help="CAPS.csv: city, cap")
+        Path | None,
+        typer.Option(
+            "--city-caps",
+            help="CAPS.csv: city, cap; or the output of `matcher quotas --out` (region, quota)",
+        ),
     ] = None,
     tier_floors: Annotated[
         Path | None, typer.Option("--tier-floors", help="FLOORS.csv: tier, floor")
@@ -80,8 +79,11 @@ def allocate_command(
         float, typer.Option("--reserve-share", help="Share of each post's places reserved")
     ] = 0.2,
     reserve_order: Annotated[
-        str,
-        typer.Option("--reserve-order", help="reserved_first | reserved_last"),
+        ReserveOrder,
+        typer.Option(
+            "--reserve-order",
+            help="stable with --reserve-group: fill the reserved places first or last",
+        ),
     ] = "reserved_first",
     unplaced: Annotated[
         Path | None,
@@ -91,8 +93,15 @@ def allocate_command(
         float, typer.Option("--time-limit", help="Seconds per general (CP-SAT) solve")
     ] = DEFAULT_TIME_LIMIT,
     encoding: Encoding = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees."""
+    """Allocate posts to eligible seekers under capacities, city caps, floors and guarantees.
+
+    With --json: {"mechanism", "status", "placed", "unplaced", "unplaced_by_reason",
+    "objective", "solver_seconds", "constraints", "families_not_covered", "notes", "out",
+    "unplaced_file"} on standard output."""
+    if reserve_group is not None and mechanism != "stable":
+        raise typer.BadParameter("applies to --mechanism stable only", param_hint="--reserve-group")
     header = _columns(seekers)
     if mechanism is None:
         # The notice's rules by default: tiers decide, so lexicographic; optimal must be asked.
@@ -107,15 +116,6 @@ def allocate_command(
         and {FAMILY_ID, ZERO_EMPLOYMENT} <= header
         and mechanism in FAMILY_MECHANISMS
     )
-    if mechanism not in MECHANISMS:
-        raise typer.BadParameter(
-            f"must be one of {', '.join(MECHANISMS)}; got {mechanism!r}", param_hint="--mechanism"
-        )
-    if reserve_order not in ("reserved_first", "reserved_last"):
-        raise typer.BadParameter(
-            f"must be reserved_first or reserved_last; got {reserve_order!r}",
-            param_hint="--reserve-order",
-        )
     problem = read_problem(
         seekers,
         posts,
@@ -127,14 +127,10 @@ def allocate_command(
         one_per_family=one_per_family,
         encoding=encoding,
     )
-    chosen = cast(Mechanism, mechanism)  # checked against MECHANISMS above
+    chosen = cast(Mechanism, mechanism)  # a click.Choice of MECHANISMS, or the default
     reserves = None
     if reserve_group is not None:
-        if chosen != "stable":
-            raise MatcherError("--reserve-group applies to --mechanism stable only")
-        reserves = reserve_spec(
-            problem, reserve_group, reserve_share, cast("ReserveOrder", reserve_order)
-        )
+        reserves = reserve_spec(problem, reserve_group, reserve_share, reserve_order)
     uncovered: set[str] = set()
     if covering:
         result, uncovered = allocate_covering_families(
@@ -157,6 +153,27 @@ def allocate_command(
     if result.processing_order is not None:
         assignments["processing_order"] = result.processing_order
     _write_all(assignments, out, result.unplaced if unplaced is not None else None, unplaced)
+    if as_json:
+        print_json(
+            {
+                "mechanism": result.mechanism,
+                "status": result.status,
+                "placed": result.n_placed,
+                "unplaced": len(result.unplaced),
+                "unplaced_by_reason": {
+                    str(code): int(n)
+                    for code, n in result.unplaced["reason_code"].value_counts(sort=False).items()
+                },
+                "objective": result.objective,
+                "solver_seconds": round(result.solver_seconds, 3),
+                "constraints": list(result.constraints),
+                "families_not_covered": sorted(uncovered),
+                "notes": list(result.notes),
+                "out": str(out),
+                "unplaced_file": None if unplaced is None else str(unplaced),
+            }
+        )
+        return
     console.print(
         f"[bold green]{result.mechanism}[/]: {result.n_placed} placed, "
         f"{len(result.unplaced)} unplaced, total score {result.objective:.6g}, "

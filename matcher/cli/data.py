@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from matcher.cli.output import print_json, show
+from matcher.cli.output import stderr as err_console
 from matcher.schemas import TABLES
-
-console = Console()
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -43,29 +42,70 @@ Encoding = Annotated[
 ]
 
 
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as one JSON object on standard output.")
+]
+
+
+def _problem_json(problem: Any) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "rule": problem.rule,
+    }
+
+
 def validate(
     directory: Annotated[Path, typer.Argument(help="Dataset directory to check.")],
     reference_date: ReferenceDate = None,
     encoding: Encoding = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check every table of a dataset; list every problem with file, row, column, value and rule.
 
     Tables may be CSV (UTF-8 or GBK), Parquet or Excel (.xlsx, .xls), named in English
-    (seekers.csv) or Chinese (求职登记人员.xlsx); see docs/data-format.md."""
+    (seekers.csv) or Chinese (求职登记人员.xlsx); see docs/data-format.md. With --json: {"valid",
+    "directory", "reference_date", "tables": {name: rows}, "warnings", "problems"}, each problem
+    {"file", "row", "column", "value", "rule"}; exit 2 when invalid either way."""
+    from matcher.errors import DataValidationError
     from matcher.io.load import load_dataset
 
-    with console.status(f"Validating {directory} …"):
-        dataset = load_dataset(
-            directory, reference_date=_parse_date(reference_date), encoding=encoding
+    when = _parse_date(reference_date)
+    try:
+        with err_console.status(f"Validating {directory} …"):
+            dataset = load_dataset(directory, reference_date=when, encoding=encoding)
+    except DataValidationError as error:
+        if as_json:
+            print_json(
+                {
+                    "valid": False,
+                    "directory": str(directory),
+                    "problems": [_problem_json(problem) for problem in error.problems],
+                }
+            )
+        raise
+    if as_json:
+        print_json(
+            {
+                "valid": True,
+                "directory": str(directory),
+                "reference_date": dataset.reference_date.isoformat(),
+                "tables": {name: len(frame) for name, frame in dataset.tables.items()},
+                "warnings": [_problem_json(problem) for problem in dataset.warnings],
+                "problems": [],
+            }
         )
+        return
     table = Table(title=f"{directory}: valid (reference date {dataset.reference_date})")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, frame in dataset.tables.items():
         table.add_row(name, f"{len(frame):,}")
-    console.print(table)
+    show(table)
     if dataset.warnings:
-        console.print(
+        err_console.print(
             f"[yellow]{len(dataset.warnings):,} warning(s)[/], e.g. {dataset.warnings[0]}",
             highlight=False,
         )
@@ -86,15 +126,40 @@ def eligibility(
             "file's own order (notice)."
         ),
     ] = None,
+    for_allocation: Annotated[
+        bool,
+        typer.Option(
+            "--for-allocation",
+            help="Write only the eligible, as `matcher allocate --seekers` takes them: "
+            "seeker_id, tier (the allocation's priority: the policy tier refined by need, "
+            "shared within zero-employment families), policy_tier, need, groups, family_id, "
+            "zero_employment, city, sex.",
+        ),
+    ] = False,
 ) -> None:
     """Write eligibility, priority tier, need index, groups and reasons of every seeker for one
-    program."""
-    from matcher.eligibility import eligibility_for_dir
+    program (with --for-allocation: the eligible seekers as `matcher allocate` takes them)."""
     from matcher.io.atomic import write_table
 
-    with console.status(f"Evaluating {program} eligibility …"):
-        result = eligibility_for_dir(directory, program, _parse_date(reference_date), preset=preset)
-    write_table(result, out)
+    when = _parse_date(reference_date)
+    with err_console.status(f"Evaluating {program} eligibility …"):
+        if for_allocation:
+            from matcher.io.load import load_dataset
+            from matcher.programs.allocation_input import allocation_input
+            from matcher.programs.seekers import program_eligibility
+
+            dataset = load_dataset(directory, reference_date=when, tables=("seekers", "households"))
+            seekers, households = dataset["seekers"], dataset["households"]
+            result = program_eligibility(
+                seekers, households, program, dataset.reference_date, preset=preset
+            )
+            written = allocation_input(seekers, households, result)
+        else:
+            from matcher.eligibility import eligibility_for_dir
+
+            result = eligibility_for_dir(directory, program, when, preset=preset)
+            written = result
+    write_table(written, out)
     eligible = result[result["eligible"]]
     table = Table(title=f"{program}: {len(eligible):,} of {len(result):,} seekers eligible")
     table.add_column("tier", justify="right")
@@ -103,8 +168,8 @@ def eligibility(
     for tier, rows in eligible.groupby("tier", sort=True):
         need = rows["need"]
         table.add_row(str(tier), f"{len(rows):,}", f"{need.min()}–{need.max()}")
-    console.print(table)
-    console.print(f"Wrote {out}")
+    show(table)
+    err_console.print(f"Wrote {out}", highlight=False)
 
 
 def schema_doc(
@@ -117,7 +182,7 @@ def schema_doc(
 
     with atomic_open(out) as handle:
         handle.write(render_schema_doc())
-    console.print(f"Wrote {out}")
+    err_console.print(f"Wrote {out}", highlight=False)
 
 
 def render_schema_doc() -> str:

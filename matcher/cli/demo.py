@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 import typer
@@ -41,7 +41,9 @@ def demo(
     out: Annotated[Path, typer.Option(help="Directory for the generated data and outputs.")] = Path(
         "build/demo"
     ),
-    scale: Annotated[str, typer.Option(help="small, city or province.")] = DEFAULT_SCALE,
+    scale: Annotated[
+        Literal["small", "city", "province"], typer.Option(help="Scale of the province.")
+    ] = DEFAULT_SCALE,  # type: ignore[assignment]
     seed: Annotated[int, typer.Option(help="Seed of the synthetic province.")] = DEFAULT_SEED,
 ) -> None:
     """Generate the default synthetic province, check it, and run the pipeline on it."""

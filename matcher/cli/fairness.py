@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, Literal, cast
 
 import pandas as pd
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.allocation.problem import POST_ID, SEEKER_ID, read_problem
+from matcher.cli.output import show
+from matcher.cli.output import stderr as err_console
+from matcher.cli.output import stdout as console
 from matcher.errors import DataValidationError, MatcherError, Problem
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 def _read_allocation(path: Path) -> pd.DataFrame:
@@ -83,6 +83,9 @@ def fairness_command(
     )
     arcs = chosen_arcs(problem, _read_allocation(allocation), file=str(allocation))
     measures = measure_allocation(problem, arcs)
+    warnings = _posts_warnings(posts, problem)
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if out is not None:
         from matcher.reports.output import write_files
         from matcher.reports.report import single_report_files
@@ -91,9 +94,37 @@ def fairness_command(
         if not as_json:
             err_console.print(f"wrote {len(written)} files to {out}", highlight=False)
     if as_json:
-        typer.echo(json.dumps(measures.to_dict(), ensure_ascii=False, allow_nan=False))
+        figures = {**measures.to_dict(), "warnings": warnings}
+        typer.echo(json.dumps(figures, ensure_ascii=False, allow_nan=False))
         return
     _print_measures(measures)
+
+
+def _posts_warnings(posts: Path, problem: Any) -> list[str]:
+    """Warnings about the posts table as a capacity: filled or closed posts, and posts no
+    candidate pair reaches, whose places are counted as unused."""
+    import numpy as np
+
+    from matcher.fairness.capacity import places_not_open
+    from matcher.io.load import read_raw
+
+    warnings = []
+    try:
+        found = places_not_open(read_raw(posts))
+    except (MatcherError, OSError, ValueError):  # read_problem has read it: be quiet here
+        found = None
+    if found is not None:
+        warnings.append(found.warning(str(posts)))
+    arcs = np.bincount(problem.cand_post, minlength=problem.n_posts)
+    unreached = (arcs == 0) & (problem.post_capacity > 0)
+    if unreached.any():
+        warnings.append(
+            f"{posts}: {int(unreached.sum()):,} posts have no candidate pair (another "
+            f"programme's, or out of every seeker's reach); their "
+            f"{int(problem.post_capacity[unreached].sum()):,} places are counted as unused "
+            "capacity."
+        )
+    return warnings
 
 
 def _number(value: float, digits: int = 4) -> str:
@@ -127,7 +158,7 @@ def _print_measures(measures: object) -> None:
             rows.append((key.replace("_", " "), _number(index)))
     for name, shown in rows:
         summary.add_row(name, shown)
-    console.print(summary)
+    show(summary)
     for name, table in measures.breakdowns.items():
         view = Table(title=f"By {name}")
         for column in ("group", "eligible", "placed", "rate", "ratio to best", "mean value"):
@@ -141,7 +172,7 @@ def _print_measures(measures: object) -> None:
                 _number(float(row["rate_ratio_to_best"])),
                 _number(float(row["mean_value"])),
             )
-        console.print(view)
+        show(view)
 
 
 def _parse_seeds(text: str) -> list[int]:
@@ -166,7 +197,7 @@ def _parse_seeds(text: str) -> list[int]:
 
 def bench_fairness_command(
     scale: Annotated[
-        str, typer.Option("--scale", help="Generator scale: small | city | province")
+        Literal["small", "city", "province"], typer.Option("--scale", help="Generator scale")
     ] = "small",
     seeds: Annotated[
         str, typer.Option("--seeds", help="Seeds, e.g. 0,1,2 or 0-4 (one instance each)")
@@ -177,11 +208,11 @@ def bench_fairness_command(
     ] = "welfare",
     k: Annotated[int, typer.Option("--k", help="Candidate posts per seeker", min=1)] = 20,
     candidates: Annotated[
-        str,
+        Literal["ranker", "scoring", "random"],
         typer.Option(
             "--candidates",
-            help="ranker (shipped model's P(hired & kept), the default) | scoring (title "
-            "similarity) | random (fallback)",
+            help="ranker (shipped model's P(hired & kept), the default), scoring (title "
+            "similarity) or random (fallback)",
         ),
     ] = "ranker",
     time_limit: Annotated[
@@ -296,7 +327,7 @@ def bench_fairness_command(
             _number(float(part["justified_envy_pairs"].mean())),
             _number(float(part["wasteful_pairs"].mean())),
         )
-    console.print(summary)
+    show(summary)
     for line in summary_lines(_summary_of(runs)):
         console.print(f"• {line}", highlight=False, markup=False)
     console.print(

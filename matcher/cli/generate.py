@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matcher.cli.output import show
+from matcher.cli.output import stdout as out_console
 from matcher.reference import city_label
 
 
@@ -29,7 +31,8 @@ def generate(
         ),
     ],
     scale: Annotated[
-        str, typer.Option("--scale", help="small, city (Shenyang) or province.")
+        Literal["small", "city", "province"],
+        typer.Option("--scale", help="small, city (Shenyang) or province."),
     ] = "small",
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed: the same seed gives the same bytes.")
@@ -37,7 +40,9 @@ def generate(
     reference_date: Annotated[
         str, typer.Option("--reference-date", help="The data's 'today', YYYY-MM-DD.")
     ] = "2009-03-02",
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    fmt: Annotated[
+        Literal["csv", "parquet"], typer.Option("--format", help="Table file format.")
+    ] = "csv",
 ) -> None:
     """Generate a synthetic Liaoning province (seekers, households, employers, posts, training
     sessions, historical placements) with its hidden ground truth in OUT/truth/."""
@@ -70,7 +75,7 @@ def generate(
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
         progress.update(task, description="writing")
-        manifest = write_province(province, out, fmt=fmt)  # type: ignore[arg-type]
+        manifest = write_province(province, out, fmt=fmt)
         progress.update(task, advance=1)
 
     summary = Table(title=f"matcher generate --scale {scale} --seed {seed} → {out}")
@@ -78,10 +83,10 @@ def generate(
     summary.add_column("rows", justify="right")
     for name, count in manifest["rows"].items():
         summary.add_row(name, f"{count:,}")
-    Console().print(summary)
+    show(summary)
     cities = sorted(province.tables["seekers"]["city"].unique())
     named = ", ".join(city_label(c) for c in cities[:3]) + (" …" if len(cities) > 3 else "")
-    Console().print(f"{len(cities)} cities ({named}); reference date {when}")
+    out_console.print(f"{len(cities)} cities ({named}); reference date {when}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from matcher.cli.output import print_json, show
+from matcher.cli.output import stderr as err_console
+from matcher.cli.output import stdout as console
 from matcher.eligibility import eligibility_for_dir
 from matcher.io.atomic import write_table
 from matcher.programs.quotas import (
@@ -35,8 +37,6 @@ from matcher.quotas.methods import (
 from matcher.quotas.need import need_weights, parse_tier_weights
 from matcher.quotas.paradox import audit_house_monotonicity
 from matcher.quotas.weights import WeightsTable, read_csv_text, read_weights
-
-console = Console()
 
 
 def _label(region: str) -> str:
@@ -92,9 +92,9 @@ def _print_result(frame: pd.DataFrame, title: str) -> None:
             f"{record['weight']:g}",
             f"{record['standard_quota']:.4f}",
             f"{record['gain']:+.4f}",
-            str(record["decided_by"]) + (f" [lot: {record['lot']}]" if record["lot"] else ""),
+            str(record["decided_by"]) + (f" (lot: {record['lot']})" if record["lot"] else ""),
         )
-    console.print(table)
+    show(table)
 
 
 def _print_compare(frame: pd.DataFrame, total: int) -> None:
@@ -114,7 +114,7 @@ def _print_compare(frame: pd.DataFrame, total: int) -> None:
         table.add_row(_label(str(row["region"])), f"{row['standard_quota']:.4f}", *cells)
     table.add_section()
     table.add_row("quota-rule violations", "", *(str(violations[method]) for method in METHODS))
-    console.print(table)
+    show(table)
 
 
 def quotas_command(
@@ -157,8 +157,17 @@ def quotas_command(
             "before the options above.",
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='Print {"method", "total", "quotas": [rows as --out writes them], "tie", '
+            '"compare", "audit", "second_level"} on standard output.',
+        ),
+    ] = False,
     ties: Annotated[
-        str, typer.Option("--ties", help="error (default): a tie stops; lot: draw lots.")
+        Literal["error", "lot"],
+        typer.Option("--ties", help="error (default): a tie stops; lot: draw lots."),
     ] = "error",
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the lot.")] = None,
     audit: Annotated[
@@ -190,8 +199,6 @@ def quotas_command(
         canonical = resolve_method(method)
     except ApportionmentParameterError as error:
         raise typer.BadParameter(str(error), param_hint="--method") from None
-    if ties not in ("error", "lot"):
-        raise typer.BadParameter("must be 'error' or 'lot'", param_hint="--ties")
     if ties == "lot" and seed is None:
         raise typer.BadParameter("--ties lot needs --seed N", param_hint="--seed")
     if children_out is not None and children is None:
@@ -237,6 +244,39 @@ def quotas_command(
             source=children.name,
         )
 
+    # Files first: what is printed after them may meet a closed pipe.
+    if out is not None:
+        write_table(explained, out)
+    if children_out is not None and second_level is not None:
+        write_table(second_level, children_out)
+    if as_json:
+        print_json(
+            {
+                "method": canonical,
+                "total": total,
+                "quotas": _records(explained),
+                "tie": None
+                if result.tie is None
+                else {
+                    "seats": result.tie.seats,
+                    "regions": list(result.tie.regions),
+                    "seed": seed,
+                    "won_by": list(result.lot_winners),
+                },
+                "compare": None if compared is None else _records(compared),
+                "audit": None
+                if audited is None
+                else {
+                    "first": audited.first,
+                    "last": audited.last,
+                    "house_monotone": audited.house_monotone,
+                    "violations": [str(v) for v in audited.violations],
+                },
+                "second_level": None if second_level is None else _records(second_level),
+                "out": None if out is None else str(out),
+            }
+        )
+        return
     _print_result(explained, f"{canonical}: {total} posts over {len(table)} regions")
     if result.tie is not None:
         console.print(
@@ -258,11 +298,17 @@ def quotas_command(
     if second_level is not None:
         console.print(f"Second level: {len(second_level)} regions")
     if out is not None:
-        write_table(explained, out)
-        console.print(f"Wrote {out}")
+        err_console.print(f"Wrote {out}", highlight=False)
     if children_out is not None and second_level is not None:
-        write_table(second_level, children_out)
-        console.print(f"Wrote {children_out}")
+        err_console.print(f"Wrote {children_out}", highlight=False)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects (NaN as null), through pandas' own JSON writer."""
+    import json
+
+    records: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return records
 
 
 def need_command(
@@ -272,15 +318,15 @@ def need_command(
         str | None,
         typer.Option("--tier-weights", help="What one eligible person counts per tier: 1=3,2=1.5"),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="city or district.")] = "city",
+    by: Annotated[
+        Literal["city", "district"], typer.Option("--by", help="Region level of the weights.")
+    ] = "city",
     reference_date: Annotated[
         str | None, typer.Option("--reference-date", help="YYYY-MM-DD; default: the data's.")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the weights table here.")] = None,
 ) -> None:
     """Compute need (eligible people per region, weighted by tier) as a weights table."""
-    if by not in ("city", "district"):
-        raise typer.BadParameter("must be 'city' or 'district'", param_hint="--by")
     try:
         weights_by_tier = parse_tier_weights(tier_weights) if tier_weights else None
     except ValueError as error:
@@ -296,15 +342,16 @@ def need_command(
         if by == "city"
         else need_weights(eligibility, by="district", tier_weights=weights_by_tier, source=source)
     )
+    if out is not None:
+        write_table(frame, out)
     table = Table(title=f"Need for {program} by {by}")
     for column in frame.columns:
         table.add_column(str(column), justify="left" if column == "region" else "right")
     for row in frame.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
-    console.print(table)
+    show(table)
     if out is not None:
-        write_table(frame, out)
-        console.print(f"Wrote {out}")
+        err_console.print(f"Wrote {out}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from matcher.cli.output import stderr, stdout
 from matcher.errors import DataValidationError, MatcherError, Problem
 
-console = Console(stderr=True)
-out_console = Console()
+console = stderr
+out_console = stdout
 
 ranker_app = typer.Typer(
     help="Train and evaluate the placement ranker.", no_args_is_help=True, add_completion=False
@@ -288,7 +288,7 @@ def _print_evaluation(evaluation: Any) -> None:
 def candidates(
     directory: Annotated[Path, typer.Argument(help="Dataset directory (seekers, posts, …).")],
     program: Annotated[ProgramChoice, typer.Option("--program", help="Which posts to match.")],
-    out: Annotated[Path, typer.Option("--out", help="Output CSV (or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV (or .parquet, .xlsx).")],
     k: Annotated[int, typer.Option("--k", min=1, help="Candidates kept per seeker.")] = 50,
     model: Annotated[
         Path | None, typer.Option("--model", help="Ranker file (default: the shipped model).")
@@ -296,40 +296,95 @@ def candidates(
     reasons: Annotated[
         bool, typer.Option("--reasons/--no-reasons", help="Add reasons in Chinese and English.")
     ] = True,
+    posts_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--posts-out",
+            help="Also write the programme's open posts the candidates were made over (post_id, "
+            "capacity = places left, city): the --posts file of `matcher allocate` and "
+            "`matcher fairness`.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object.")
+    ] = False,
 ) -> None:
     """Top-K scored candidate posts per eligible seeker, with features and reasons.
 
     Writes seeker_id, post_id, score (calibrated probability that the placement works), rank,
     similarity, the pair features and reasons; the file feeds `matcher allocate --candidates`.
     """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from matcher.io.atomic import write_table
     from matcher.programs.candidates import candidates_for_dir
     from matcher.ranking.persist import DEFAULT_MODEL_PATH, load_model
 
     if program is ProgramChoice.training:
-        raise MatcherError(
+        raise typer.BadParameter(
             "candidates for training sessions are not produced here: the ranker predicts "
             "placements in posts, and sessions are scored by the training allocation "
-            "(matcher.training.scoring.score_training); use --program "
-            "welfare|grassroots|internship|public_service|vacancies"
+            "(matcher training allocate); use welfare, grassroots, internship, public_service "
+            "or vacancies",
+            param_hint="--program",
         )
-    ranker, card = load_model(model or DEFAULT_MODEL_PATH)
     name = "vacancy" if program is ProgramChoice.vacancies else program.value
-    table, summary = candidates_for_dir(
-        directory, name, k=k, model=ranker, importance=card.get("importance"), reasons=reasons
-    )
-    write_table(table, out)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("candidates for {task.fields[program]}: {task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("loading the ranker", total=None, program=name)
+        ranker, card = load_model(model or DEFAULT_MODEL_PATH)
+        table, summary = candidates_for_dir(
+            directory,
+            name,
+            k=k,
+            model=ranker,
+            importance=card.get("importance"),
+            reasons=reasons,
+            progress=lambda stage: progress.update(task, description=stage),
+        )
+        progress.update(task, description=f"writing {out}")
+        write_table(table, out)
+        if posts_out is not None:
+            from matcher.io.load import load_dataset
+            from matcher.programs.posts import allocation_posts, open_posts
+
+            posts = load_dataset(directory, tables=("posts",))["posts"]
+            write_table(allocation_posts(open_posts(posts, name)), posts_out)
+    scripts = dict(sorted(summary.title_scripts.items()))
+    figures = {
+        "program": name,
+        "pairs": summary.pairs,
+        "seekers": summary.seekers,
+        "eligible_seekers": summary.eligible_seekers,
+        "seekers_with_candidates": summary.seekers_with_candidates,
+        "posts": summary.posts,
+        "desired_titles_by_script": scripts,
+        "seekers_without_titles": summary.seekers_without_titles,
+        "unknown_skills": summary.unknown_skills,
+        "out": str(out),
+        "posts_out": None if posts_out is None else str(posts_out),
+    }
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+        return
     console.print(
         f"{summary.pairs:,} candidate pairs for {summary.seekers_with_candidates:,} of "
         f"{summary.eligible_seekers:,} eligible seekers ({summary.seekers:,} registered) over "
-        f"{summary.posts:,} open {name} posts → {out}",
+        f"{summary.posts:,} open {name} posts → {out}"
+        + ("" if posts_out is None else f"; open posts → {posts_out}"),
         highlight=False,
     )
-    odd = {key: n for key, n in summary.title_scripts.items() if key in ("empty", "other")}
+    odd = sum(n for key, n in scripts.items() if key in ("empty", "other"))
     console.print(
-        f"desired titles: {dict(sorted(summary.title_scripts.items()))}; seekers without a "
-        f"title: {summary.seekers_without_titles:,}; unknown skills: {summary.unknown_skills:,}"
-        + (f"; unusable titles: {sum(odd.values()):,}" if odd else ""),
+        "desired titles by script: "
+        + ", ".join(f"{key} {n:,}" for key, n in scripts.items())
+        + f"; seekers without a title: {summary.seekers_without_titles:,}; unknown skills: "
+        f"{summary.unknown_skills:,}" + (f"; unusable titles: {odd:,}" if odd else ""),
         highlight=False,
     )
 

@@ -8,7 +8,7 @@ embedded SQLite file, see ``docs/service.md``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -16,9 +16,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from matcher.cli.data import Encoding
+from matcher.cli.data import Encoding, JsonOption
+from matcher.cli.output import print_json, show
+from matcher.cli.output import stderr as err_console
+from matcher.cli.output import stdout as console
 
-console = Console()
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -75,12 +77,14 @@ def db_load(
     table = Table("table", "inserted", "updated")
     for result in results:
         table.add_row(result.table, str(result.inserted), str(result.updated))
-    console.print(table)
+    show(table)
 
 
 @apikey_app.command("create")
 def apikey_create(
-    role: Annotated[str, typer.Option(help="province (every city) or city (one city)")],
+    role: Annotated[
+        Literal["province", "city"], typer.Option(help="province (every city) or city (one city)")
+    ],
     city: Annotated[str | None, typer.Option(help="City code for a city key, e.g. 2101")] = None,
     label: Annotated[str, typer.Option(help="Who or what the key is for")] = "",
     expires_in_days: Annotated[
@@ -92,8 +96,17 @@ def apikey_create(
     """Create an API key and print it once: only its hash is stored."""
     import datetime as dt
 
+    from matcher.reference import city_codes
     from matcher.storage.keys import create_key, utc_now
 
+    if role == "city" and city not in city_codes():
+        raise typer.BadParameter(
+            f"a city key needs --city with a city code {min(city_codes())}-{max(city_codes())}. "
+            f"Got {city!r}.",
+            param_hint="--city",
+        )
+    if role == "province" and city is not None:
+        raise typer.BadParameter("a province key covers every city: no --city", param_hint="--city")
     expires = None if expires_in_days is None else utc_now() + dt.timedelta(days=expires_in_days)
     engine = _engine(db)
     try:
@@ -127,7 +140,7 @@ def apikey_list(db: DbOption = None) -> None:
             "" if key.expires_at is None else f"{key.expires_at:%Y-%m-%d %H:%M}",
             key.state,
         )
-    console.print(table)
+    show(table)
 
 
 @apikey_app.command("revoke")
@@ -160,9 +173,12 @@ def run_week_command(
         typer.Option(help="Also write the run's outputs (CSV for Excel) to this directory"),
     ] = None,
     list_length: Annotated[int, typer.Option(min=1, max=50, help="Vacancies per seeker")] = 5,
-    method: Annotated[str, typer.Option(help="capped (congestion-aware) or topk")] = "capped",
+    method: Annotated[
+        Literal["capped", "topk"], typer.Option(help="capped (congestion-aware) or topk")
+    ] = "capped",
     scorer: Annotated[
-        str, typer.Option(help="ranker (the shipped model) or similarity (titles only)")
+        Literal["ranker", "similarity"],
+        typer.Option(help="ranker (the shipped model) or similarity (titles only)"),
     ] = "ranker",
     replace: Annotated[
         bool,
@@ -173,29 +189,41 @@ def run_week_command(
         ),
     ] = False,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run one city's weekly matching and record it (atomically) in the database.
 
     A large city's run computes its vacancy half in a second process on a machine with two
-    or more cores (MATCHER_RUN_PROCESSES=1 turns that off); the outputs are the same."""
+    or more cores (MATCHER_RUN_PROCESSES=1 turns that off); the outputs are the same. With
+    --json: {"run_id", "city", "week", "output_hash", "summary" (the run's summary.json),
+    "seconds", "out"} on standard output."""
     from matcher.errors import MatcherError
     from matcher.io.atomic import write_tables
+    from matcher.reference import city_codes
     from matcher.runs import RunConfig, export_run, run_week
+    from matcher.runs.week import parse_week
 
-    if method not in ("capped", "topk"):
-        raise MatcherError(f"--method must be capped or topk. Got {method!r}.")
-    if scorer not in ("ranker", "similarity"):
-        raise MatcherError(f"--scorer must be ranker or similarity. Got {scorer!r}.")
+    # Arguments first, before the database or a progress bar.
+    if city not in city_codes():
+        raise typer.BadParameter(
+            f"unknown city {city!r}; use a code {min(city_codes())}-{max(city_codes())}",
+            param_hint="--city",
+        )
+    try:
+        parse_week(week)
+    except MatcherError as error:
+        raise typer.BadParameter(str(error), param_hint="--week") from None
     engine = _engine(db)
-    config = RunConfig(list_length=list_length, method=method, scorer=scorer)  # type: ignore[arg-type]
+    config = RunConfig(list_length=list_length, method=method, scorer=scorer)
     # Refreshed by the run's own progress calls, not by rich's refresh thread: a process with
     # no other thread may fork the run's second process directly (see matcher.runs.parallel).
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=err_console,
         auto_refresh=False,
+        transient=True,
     ) as bar:
         task = bar.add_task("starting", total=1.0)
 
@@ -204,22 +232,7 @@ def run_week_command(
 
         outcome = run_week(engine, city, week, config, progress, replace=replace)
     summary = outcome.summary
-    table = Table("run", "city", "week", "placed", "recommended", "20-day breaches", "seconds")
-    placed = sum(p["placed"] for p in summary["placements"].values())
-    table.add_row(
-        str(outcome.run_id),
-        city,
-        summary["week"],
-        str(placed),
-        str(summary["recommendations"]["with_cap"]["recommendations"]),
-        # Overdue families and families covered only after the 20 days (三十九).
-        f"{summary['families']['breaches']} ({summary['families']['overdue']} overdue, "
-        f"{summary['families']['covered_late']} late)",
-        f"{outcome.timings.get('total', 0):.1f}",
-    )
-    console.print(table)
-    console.print(f"output hash {outcome.output_hash}")
-    if out is not None:
+    if out is not None:  # files first: what is printed after them may meet a closed pipe
         import io
 
         import pandas as pd
@@ -233,7 +246,36 @@ def run_week_command(
         }
         write_tables(frames, out)
         (out / "summary.json").write_bytes(files["summary.json"])
-        console.print(f"outputs written to {out}")
+    if as_json:
+        print_json(
+            {
+                "run_id": outcome.run_id,
+                "city": city,
+                "week": summary["week"],
+                "output_hash": outcome.output_hash,
+                "seconds": round(float(outcome.timings.get("total", 0)), 1),
+                "summary": summary,
+                "out": None if out is None else str(out),
+            }
+        )
+        return
+    table = Table("run", "city", "week", "placed", "recommended", "20-day breaches", "seconds")
+    placed = sum(p["placed"] for p in summary["placements"].values())
+    table.add_row(
+        str(outcome.run_id),
+        city,
+        summary["week"],
+        str(placed),
+        str(summary["recommendations"]["with_cap"]["recommendations"]),
+        # Overdue families and families covered only after the 20 days (三十九).
+        f"{summary['families']['breaches']} ({summary['families']['overdue']} overdue, "
+        f"{summary['families']['covered_late']} late)",
+        f"{outcome.timings.get('total', 0):.1f}",
+    )
+    show(table)
+    console.print(f"output hash {outcome.output_hash}")
+    if out is not None:
+        err_console.print(f"outputs written to {out}", highlight=False)
 
 
 def serve(
@@ -259,6 +301,12 @@ def serve(
     _engine(db)  # fail early, with a message, on a missing or old schema
     if db:
         os.environ["MATCHER_DB"] = db
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    Console(stderr=True).print(
+        f"listening on http://{shown}:{port} (dashboard /dashboard, API docs /docs); Ctrl+C stops",
+        highlight=False,
+        soft_wrap=True,
+    )
     # Server messages from warnings up, as before; the access log (its own logger) at INFO.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["uvicorn.error"]["level"] = "WARNING"

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Literal
 
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from matcher.cli.data import JsonOption
+from matcher.cli.output import print_json, show
 from matcher.errors import MatcherError
 from matcher.io.atomic import write_tables
 from matcher.io.load import find_table_file, load_dataset, read_raw
 from matcher.reference import city_codes, city_label, training_catalogue
 from matcher.schemas import TRAINING_KINDS
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 _FLOOR = re.compile(r"^(?P<group>[a-z_]+)(?::(?P<kind>[a-z_]+))?=(?P<minimum>\d+)$")
 
 training_app = typer.Typer(
@@ -71,24 +73,26 @@ def allocate_command(
         float, typer.Option("--time-limit", help="Seconds for the exact solver", min=0.1)
     ] = 60.0,
     engine: Annotated[
-        str, typer.Option("--engine", help="Exact solver: highs (default) or cp-sat")
+        Literal["highs", "cp-sat"], typer.Option("--engine", help="Exact solver")
     ] = "highs",
     applicants: Annotated[
         Path | None,
         typer.Option("--applicants", help="CSV with a seeker_id column: only these apply"),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Place seekers in training sessions of CITY within BUDGET yuan, maximising expected
-    employment gain; write placements.csv, payments.csv and unplaced.csv to OUT."""
+    employment gain; write placements.csv, payments.csv and unplaced.csv to OUT. With --json:
+    the summary (budget, committed, placed, status, …) and the output files on standard
+    output."""
     from matcher.training.api import allocate_training_for_dir
-    from matcher.training.solver import ENGINES, Engine, TrainingFloor
+    from matcher.training.solver import TrainingFloor
 
     if city not in city_codes():
         raise typer.BadParameter(
-            f"unknown city {city!r}; expected one of {', '.join(city_codes())}"
+            f"unknown city {city!r}; expected one of {', '.join(city_codes())}",
+            param_hint="--city",
         )
-    if engine not in ENGINES:
-        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}. Got {engine!r}.")
     floors = [TrainingFloor(*parse_floor(text)) for text in floor or []]
     result = allocate_training_for_dir(
         directory,
@@ -98,16 +102,17 @@ def allocate_command(
         floors=floors,
         top_k=top_k or None,
         time_limit=time_limit,
-        engine=cast(Engine, engine),  # checked against ENGINES just above
+        engine=engine,
     )
-    write_tables(
-        {
-            "placements.csv": result.placements,
-            "payments.csv": result.payments,
-            "unplaced.csv": result.unplaced,
-        },
-        out,
-    )
+    files = {
+        "placements.csv": result.placements,
+        "payments.csv": result.payments,
+        "unplaced.csv": result.unplaced,
+    }
+    write_tables(files, out)
+    if as_json:
+        print_json({**result.summary, "files": [str(out / name) for name in files]})
+        return
     _print_allocation(result.summary, result.payments)
 
 
@@ -130,7 +135,7 @@ def _print_allocation(summary: dict[str, object], payments: pd.DataFrame) -> Non
     ):
         value = summary[key]
         table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
-    console.print(table)
+    show(table, console)
     if summary["status"] != "OPTIMAL":
         console.print(
             f"[yellow]Not proven optimal within the time limit: at most "
@@ -144,7 +149,7 @@ def _print_allocation(summary: dict[str, object], payments: pd.DataFrame) -> Non
             pay.add_column(str(column), justify="right")
         for month, row in monthly.iterrows():
             pay.add_row(str(month), *(f"{int(v):,}" for v in row.tolist()))
-        console.print(pay)
+        show(pay, console)
 
 
 @training_app.command("assess")

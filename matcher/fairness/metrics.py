@@ -33,13 +33,14 @@ from matcher.errors import DataValidationError, Problem
 from matcher.fairness.envy import EnvyCounts, choice_ranks, count_envy_and_waste
 from matcher.fairness.frame import breakdown, membership_breakdown
 from matcher.fairness.inequality import ATKINSON_EPSILONS, atkinson, gini, theil_decomposition
-from matcher.schemas.columns import POLICY_TIER
+from matcher.schemas.columns import NEED, POLICY_TIER, PRIORITY
 
 #: Seekers columns read as partitions rather than as boolean groups.
 SEX = "sex"
 GROUPS = "groups"
 _NOT_GROUPS = {
-    SEEKER_ID, TIER, POLICY_TIER, LOTTERY, FAMILY_ID, CITY, SEX, GROUPS, "district", "name"
+    SEEKER_ID, TIER, POLICY_TIER, LOTTERY, FAMILY_ID, CITY, SEX, GROUPS, "district", "name",
+    NEED, PRIORITY,  # counts (a need of 1 everywhere is not a group)
 }  # fmt: skip
 _TRUE = {"1", "true", "yes", "1.0"}
 _FALSE = {"0", "false", "no", "0.0", "", "nan", "<na>"}

@@ -7,7 +7,7 @@ and words only for the pairs a person will read (:mod:`matcher.programs.reasons`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -115,20 +115,26 @@ def candidates_for_dir(
     model: PairScorer | None = None,
     importance: Mapping[str, float] | None = None,
     reasons: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, CandidateSummary]:
     """Top-``k`` candidates of a programme's eligible seekers among its open posts, from a
     dataset directory, as :func:`candidate_table` (what ``matcher candidates`` writes).
 
     Programmes with a policy file (:data:`PROGRAMS_WITH_POLICY`) filter seekers by eligibility
-    and carry tiers; ``public_service`` and ``vacancy`` take every seeker.
+    and carry tiers; ``public_service`` and ``vacancy`` take every seeker. ``progress`` is told
+    each stage as it starts.
     """
+    step = progress or (lambda _stage: None)
+    step("reading the dataset")
     dataset = load_dataset(directory, tables=("seekers", "households", "employers", "posts"))
     seekers = dataset["seekers"]
+    step("evaluating eligibility")
     eligibility = (
         program_eligibility(seekers, dataset["households"], program, dataset.reference_date)
         if program in PROGRAMS_WITH_POLICY
         else None
     )
+    step("scoring candidate pairs")
     candidates = program_candidates(
         seekers,
         open_posts(dataset["posts"], program),
@@ -137,5 +143,6 @@ def candidates_for_dir(
         k=k,
         model=model,
     )
+    step("writing reasons" if reasons else "collecting the table")
     table = candidate_table(candidates, importance=importance, reasons=reasons)
     return table, candidates.summary

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.scoring.features import BEST_TITLE, PreparedPosts, PreparedSeekers
+from matcher.scoring.reasons import SIMILAR_TITLE_SCORE, title_score
 
 
 def recommendation_reasons(
@@ -13,8 +14,12 @@ def recommendation_reasons(
 ) -> pd.Series:
     """One sentence per candidate pair (``seeker``, ``post`` row numbers and the features).
 
-    Says which desired title matched and how closely, whether the education requirement is met,
-    the distance, the wage against the seeker's expectation and the matched skills.
+    Says which desired title matched and how closely (相似度, the title score of
+    :func:`matcher.scoring.reasons.title_score` over 100), whether the education requirement is
+    met, the distance, the wage against the seeker's expectation and the matched skills. The
+    titles are called close (相近) only at a title score of at least
+    :data:`~matcher.scoring.reasons.SIMILAR_TITLE_SCORE`; below it the reason names both titles
+    and their similarity, and claims nothing.
     """
     n = len(features)
     if n == 0:
@@ -24,14 +29,22 @@ def recommendation_reasons(
     titles = np.asarray((*seekers.titles, ""), dtype=object)
     desired = titles[np.where(best >= 0, best, len(titles) - 1)]
     post_title = posts.display_title[post]
-    similarity = features["title_tfidf"].to_numpy(dtype=np.float64)
-    parts: list[np.ndarray] = []
+    score = title_score(features)
+    similarity = np.char.mod("%.2f", score / 100).astype(object)
+    named = desired != ""
+    close = named & (score >= SIMILAR_TITLE_SCORE)
+    post_part = "岗位「" + post_title.astype(str) + "」"
+    wanted = "求职意向「" + desired.astype(str) + "」"
     title_part = np.where(
-        desired != "",
-        "求职意向「" + desired.astype(str) + "」与岗位「" + post_title.astype(str) + "」相近",
-        "岗位「" + post_title.astype(str) + "」",
+        close,
+        wanted + "与" + post_part + "相近（相似度 " + similarity + "）",
+        np.where(
+            named,
+            post_part + "（" + wanted + "，相似度 " + similarity + "）",
+            post_part,
+        ),
     )
-    parts.append(title_part + "（相似度 " + np.char.mod("%.2f", similarity).astype(object) + "）")
+    parts: list[np.ndarray] = [title_part]
     gap = features["education_gap"].to_numpy(dtype=np.float64)
     parts.append(np.where(gap >= 0, "学历符合要求", "学历略低于要求"))
     same = features["same_district"].to_numpy(dtype=np.float64) > 0

@@ -21,6 +21,10 @@ from matcher.scoring.features import BEST_TITLE, PreparedPosts, PreparedSeekers
 
 REASON_COLUMNS: tuple[str, ...] = ("reasons_zh", "reasons_en", "matched_skills", "missing_skills")
 _MAX_FAVOURABLE = 3
+#: A post title is said to be close (相近) to a desired title only at a title score of at least
+#: this, on 0-100: the best of the fuzzy ratio, the token-set ratio and 100 x the TF-IDF cosine
+#: (:func:`title_score`). Below it a reason names the titles without claiming they are alike.
+SIMILAR_TITLE_SCORE = 50
 _ZH_SEP, _EN_SEP = " · ", "; "
 
 # Which features each reason speaks for: its weight is the sum of their importances.
@@ -79,6 +83,18 @@ def _skill_lists(
     )
 
 
+def title_score(pairs: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """The title score (0-100) that :data:`SIMILAR_TITLE_SCORE` is stated on, per pair: the best
+    of ``title_ratio``, ``title_token_set`` and 100 x ``title_tfidf``; 0 where the seeker gave
+    no title."""
+
+    def col(name: str) -> npt.NDArray[np.float64]:
+        return pairs[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    score = np.fmax(np.fmax(col("title_ratio"), col("title_token_set")), 100 * col("title_tfidf"))
+    return np.nan_to_num(score, nan=0.0)
+
+
 def reason_order(importance: Mapping[str, float] | None) -> tuple[str, ...]:
     """Reason keys, most important first (by summed feature importance)."""
     if not importance:
@@ -134,14 +150,12 @@ def explain(
     favourable: dict[str, _Reason] = {}
     unfavourable: list[_Reason] = []
 
-    title_score = np.fmax(
-        np.fmax(col("title_ratio"), col("title_token_set")), 100 * col("title_tfidf")
-    )
+    score = title_score(pairs)
     best = pairs[BEST_TITLE].to_numpy(dtype=np.int64) if BEST_TITLE in pairs else np.full(n, -1)
     titles = np.asarray([*seekers.titles, ""], dtype=object)
     desired = _text(titles[np.where(best >= 0, best, len(titles) - 1)])
-    number = _text(np.char.mod("%d", np.nan_to_num(title_score, nan=0.0).round().astype(np.int64)))
-    show = np.nan_to_num(title_score, nan=0.0) >= 50
+    number = _text(np.char.mod("%d", score.round().astype(np.int64)))
+    show = score >= SIMILAR_TITLE_SCORE
     favourable["title"] = _Reason(
         "title",
         show,

@@ -51,4 +51,28 @@ def test_serve_access_log(tmp_path: Path, access_log: bool) -> None:
         process.wait(timeout=20)
     logged = out.read_text()
     assert ('"GET /health HTTP/1.1" 200' in logged) is access_log, logged
-    assert "INFO" not in err.read_text()
+    said = err.read_text()
+    assert "INFO" not in said
+    assert f"listening on http://127.0.0.1:{port}" in said
+
+
+def test_stylesheet_path_is_not_built_from_the_host_header(tmp_path: Path) -> None:
+    # Behind an HTTPS proxy the request reaches the app as http://inner:8000; a URL made from
+    # that would be refused by the browser as mixed content. Pages name paths only.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's TestClient wants httpx2
+        from fastapi.testclient import TestClient
+
+    from api import create_app
+    from api.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'paths.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with TestClient(create_app(Settings(db=url)), base_url="http://inner:8000") as client:
+        page = client.get("/dashboard/login").text
+    assert 'href="/static/style.css"' in page
+    assert "inner" not in page and "http://" not in page

@@ -189,3 +189,20 @@ def test_lexicographic_with_a_family_spanning_tiers_is_one_exact_flow() -> None:
     assert placed == {"s1": "p1", "s3": "p2"}
     assert result.status == "optimal"
     assert any("min-cost flow" in note for note in result.notes), result.notes
+
+
+def test_reasons_name_tiers_only_under_mechanisms_that_order_by_tier() -> None:
+    # The same one-place case: Chen (tier 2) outscores Liu (tier 1). optimal places Chen for
+    # the score and lottery places whoever drew first; neither looks at tiers, so the unplaced
+    # seeker is told what did decide (score, lottery order), never "outranked by higher tiers".
+    seekers = pd.DataFrame({"seeker_id": ["liu", "chen"], "tier": [1, 2], "lottery": [2.0, 1.0]})
+    posts = pd.DataFrame({"post_id": ["AS-service"], "capacity": [1], "city": ["2103"]})
+    candidates = pd.DataFrame(
+        {"seeker_id": ["liu", "chen"], "post_id": ["AS-service"] * 2, "score": [0.4, 0.9]}
+    )
+    for mechanism, decided_by in (("optimal", "better-scoring"), ("lottery", "lottery")):
+        result = allocate(seekers, posts, candidates, mechanism=mechanism)
+        assert _placed(result) == {"chen": "AS-service"}
+        assert result.unplaced["reason_code"].tolist() == ["outranked"]
+        reason = result.unplaced["reason"].iloc[0]
+        assert decided_by in reason and "tier" not in reason

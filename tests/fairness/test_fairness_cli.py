@@ -99,3 +99,32 @@ def test_bad_allocation_is_reported_and_nothing_is_written(
     assert "unknown seeker" in err
     assert "placed more than once" in err
     assert not out.exists()
+
+
+def test_filled_and_closed_posts_are_warned_about_as_unused_capacity(
+    inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A dataset's posts table as it is: pC filled, a closed pD and an unreached pE beside them.
+    pd.DataFrame(
+        {
+            "post_id": ["pA", "pB", "pC", "pD", "pE"],
+            "capacity": [1, 1, 1, 4, 2],
+            "city": ["X", "Y", "Y", "Y", "X"],
+            "status": ["open", "open", "filled", "closed", "open"],
+        }
+    ).to_csv(inputs / "P.csv", index=False)
+    capsys.readouterr()
+    assert _run([*_args(inputs), "--json"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["unused_capacity"] == 7
+    not_open, unreached = data["warnings"]
+    assert "2 posts are not open (closed 1, filled 1)" in not_open and "5 places" in not_open
+    assert "2 posts have no candidate pair" in unreached and "6 places" in unreached
+    assert "not open" in captured.err  # said to the person too
+
+
+def test_open_posts_only_give_no_warning(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert _run([*_args(inputs), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == []

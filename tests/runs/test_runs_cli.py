@@ -38,18 +38,27 @@ def test_service_commands(
     key = capsys.readouterr().out.strip()
     principal = verify_key(make_engine(url), key)
     assert principal is not None and principal.city == "2102"
-    assert _run(["apikey", "create", "--role", "city", "--db", url]) == 1
+    assert _run(["apikey", "create", "--role", "city", "--db", url]) == 2
     out = tmp_path / "out"
     assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--out", str(out),
                  "--db", url]) == 0  # fmt: skip
     assert {p.name for p in out.iterdir()} == {
         "recommendations.csv", "shortlists.csv", "placements.csv", "families.csv", "summary.json",
     }  # fmt: skip
-    assert _run(["run-week", "--city", "2102", "--week", "2009-99", "--db", url]) == 1
-    assert "week must look like" in capsys.readouterr().err
+    # Invalid arguments exit 2, before the database is opened or a progress bar shown.
+    assert _run(["run-week", "--city", "2102", "--week", "2009-99", "--db", url]) == 2
+    said = capsys.readouterr().err
+    assert "week must look like" in said and "starting" not in said
+    assert _run(["run-week", "--city", "2199", "--week", "2009-W12", "--db", url]) == 2
+    assert "unknown city '2199'" in capsys.readouterr().err
     assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--scorer", "titles",
-                 "--db", url]) == 1  # fmt: skip
-    assert "--scorer must be ranker or similarity" in capsys.readouterr().err
+                 "--db", url]) == 2  # fmt: skip
+    assert "'titles' is not one of 'ranker', 'similarity'" in capsys.readouterr().err
+    assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--replace", "--json",
+                 "--db", url]) == 0  # fmt: skip
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["city"] == "2102" and figures["week"] == "2009-W12"
+    assert figures["output_hash"] and figures["summary"]["placements"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["scoring"].startswith("ranker (")
 
