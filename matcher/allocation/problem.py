@@ -664,6 +664,53 @@ def _floor_table(
     )
 
 
+def read_allocation_table(
+    path: str | Path, text_columns: list[str], *, encoding: str | None = None
+) -> pd.DataFrame:
+    """One table of the ``matcher allocate`` contract as written: CSV (UTF-8 with or without
+    BOM, else GB18030/GBK, or ``encoding``), Parquet or an Excel workbook (title rows, 序号 …
+    as the loaders read them); ``text_columns`` are read as text, so '007' stays '007'."""
+    import io
+
+    from matcher.errors import MatcherError
+    from matcher.io.load import read_workbook_raw
+    from matcher.io.sheets import decode_text
+
+    target = Path(path)
+    try:
+        if target.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(target)
+            for column in text_columns:
+                if column in frame:
+                    frame[column] = frame[column].astype(str)
+            return frame
+        options: dict[str, Any] = {
+            "dtype": {column: str for column in text_columns},
+            "keep_default_na": False,
+            "na_values": {column: [""] for column in ("score", "capacity", "cap", "floor")},
+        }
+        if target.suffix.lower() in (".xlsx", ".xls"):
+            # A workbook (title rows, 序号 …) read as the loaders read one, then parsed
+            # exactly as the CSV would be.
+            sheet = read_workbook_raw(target, str(target))
+            return pd.read_csv(io.StringIO(sheet.to_csv(index=False)), **options)
+        try:
+            return pd.read_csv(target, encoding=encoding or "utf-8", **options)
+        except UnicodeDecodeError:
+            if encoding is not None:
+                raise
+        # Not UTF-8: GBK/GB18030 as Chinese Excel saves CSV (large files are UTF-8 from
+        # the tools, so only a person's file pays for decoding it whole).
+        text = decode_text(target.read_bytes(), str(target))
+        return pd.read_csv(io.StringIO(text), **options)
+    except FileNotFoundError as error:
+        raise MatcherError(f"input file not found: {target}") from error
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataValidationError(
+            [Problem(str(target), None, None, None, f"cannot be read as a table: {error}")]
+        ) from error
+
+
 def read_problem(
     seekers: str | Path,
     posts: str | Path,
@@ -682,46 +729,9 @@ def read_problem(
     Ids are read as text so that '007' and '7' stay different seekers. CSV is UTF-8 (BOM or
     not), else GB18030 (GBK), or in ``encoding``.
     """
-    import io
-
-    from matcher.errors import MatcherError
-    from matcher.io.load import read_workbook_raw
-    from matcher.io.sheets import decode_text
 
     def read(path: str | Path, text_columns: list[str]) -> pd.DataFrame:
-        target = Path(path)
-        try:
-            if target.suffix.lower() == ".parquet":
-                frame = pd.read_parquet(target)
-                for column in text_columns:
-                    if column in frame:
-                        frame[column] = frame[column].astype(str)
-                return frame
-            options: dict[str, Any] = {
-                "dtype": {column: str for column in text_columns},
-                "keep_default_na": False,
-                "na_values": {column: [""] for column in ("score", "capacity", "cap", "floor")},
-            }
-            if target.suffix.lower() in (".xlsx", ".xls"):
-                # A workbook (title rows, 序号 …) read as the loaders read one, then parsed
-                # exactly as the CSV would be.
-                sheet = read_workbook_raw(target, str(target))
-                return pd.read_csv(io.StringIO(sheet.to_csv(index=False)), **options)
-            try:
-                return pd.read_csv(target, encoding=encoding or "utf-8", **options)
-            except UnicodeDecodeError:
-                if encoding is not None:
-                    raise
-            # Not UTF-8: GBK/GB18030 as Chinese Excel saves CSV (large files are UTF-8 from
-            # the tools, so only a person's file pays for decoding it whole).
-            text = decode_text(target.read_bytes(), str(target))
-            return pd.read_csv(io.StringIO(text), **options)
-        except FileNotFoundError as error:
-            raise MatcherError(f"input file not found: {target}") from error
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise DataValidationError(
-                [Problem(str(target), None, None, None, f"cannot be read as a table: {error}")]
-            ) from error
+        return read_allocation_table(path, text_columns, encoding=encoding)
 
     def caps(path: str | Path) -> pd.DataFrame:
         # ``matcher quotas --out`` writes region, quota (and explanations): its regions are the

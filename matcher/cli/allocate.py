@@ -17,14 +17,15 @@ import typer
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.mechanisms import ReserveOrder
-from matcher.allocation.problem import read_problem
+from matcher.allocation.problem import read_allocation_table, read_problem
 from matcher.allocation.result import Mechanism
 from matcher.cli.data import Encoding, JsonOption
 from matcher.cli.output import print_json
 from matcher.cli.output import stderr as console
+from matcher.errors import MatcherError
 from matcher.io.atomic import write_table
 from matcher.programs.place import FAMILY_MECHANISMS
-from matcher.schemas.columns import FAMILY_ID, TIER, ZERO_EMPLOYMENT
+from matcher.schemas.columns import FAMILY_ID, SEEKER_ID, TIER, ZERO_EMPLOYMENT
 
 
 def allocate_command(
@@ -102,7 +103,7 @@ def allocate_command(
     "unplaced_file"} on standard output."""
     if reserve_group is not None and mechanism != "stable":
         raise typer.BadParameter("applies to --mechanism stable only", param_hint="--reserve-group")
-    header = _columns(seekers)
+    header = _columns(seekers, encoding)
     if mechanism is None:
         # The notice's rules by default: tiers decide, so lexicographic; optimal must be asked.
         mechanism = "lexicographic" if TIER in header else "optimal"
@@ -191,15 +192,13 @@ def allocate_command(
         )
 
 
-def _columns(path: Path) -> set[str]:
-    """The column names of a CSV or Parquet table, without reading its rows."""
+def _columns(path: Path, encoding: str | None) -> set[str]:
+    """The column names of the seekers table, read as ``read_problem`` reads it (CSV in any
+    encoding it takes, Parquet, a workbook with title rows), so the default mechanism is the
+    same whatever format the officer saved."""
     try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return set(pq.read_schema(path).names)
-        return set(pd.read_csv(path, nrows=0, encoding="utf-8").columns)
-    except (OSError, ValueError, UnicodeDecodeError):
+        return set(read_allocation_table(path, [SEEKER_ID, FAMILY_ID], encoding=encoding).columns)
+    except (MatcherError, OSError, ValueError):
         return set()  # read_problem reports what is wrong with the file
 
 

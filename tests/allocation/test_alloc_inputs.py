@@ -432,3 +432,14 @@ def test_cli_default_family_guarantee_names_families_it_cannot_hold(
     assert "not attainable for 1 families" in capsys.readouterr().err
     # Asked for explicitly, the guarantee is for every family or an explanation (exit 3).
     assert _run([*argv, "--families"]) == 3
+
+
+def test_cli_default_mechanism_reads_a_gbk_seekers_file(tmp_path: Path) -> None:
+    # The default is decided from the seekers table as read_problem reads it: a GBK CSV (as
+    # Chinese Excel saves it) still has its tiers, so lexicographic, not optimal.
+    argv = _write_inputs(tmp_path)
+    SEEKERS.assign(note="备注").to_csv(tmp_path / "S.csv", index=False, encoding="gbk")
+    assert _run(argv) == 0
+    placed = pd.read_csv(tmp_path / "A.csv", dtype=str, encoding="utf-8-sig")
+    assert set(placed["mechanism"]) == {"lexicographic"}
+    assert dict(zip(placed["seeker_id"], placed["post_id"], strict=True)) == {"a": "p", "d": "q"}
