@@ -188,8 +188,9 @@ def unplaced_frame(problem: AllocationProblem, chosen: IntArray, mechanism: str)
         "family_member_placed": "the family already has a member placed (at most one per family)",
         "city_quota_used": "the city's quota is used up (城市指标已满) for every candidate post "
         "with a free place",
-        "outranked_by_higher_tier": "outranked by higher tiers: every candidate post is full "
-        "and held by higher-priority seekers (就业困难对象 tiers)",
+        "outranked_by_higher_tier": "outranked by higher priority: every candidate post is full "
+        "and held by seekers of a higher priority tier (优先级: a programme's tier, then its "
+        "need index 需要程度)",
         "outranked": _OUTRANKED_TEXT[mechanism],
         "not_placed_by_objective": _NOT_PLACED_TEXT.get(mechanism, _NOT_PLACED_ORDER_TEXT),
     }
