@@ -212,6 +212,7 @@ class OfferPublic(BaseModel):
     post_id: str
     outcome: str
     outcome_date: dt.date | None
+    offered: dt.date  # the day the offer was made: its run's reference date
 
 
 class OfferOutcome(BaseModel):

@@ -334,8 +334,14 @@ def list_offers(
     if outcome is not None:
         conditions.append(Offer.outcome == outcome)
     total = connection.execute(select(func.count()).select_from(Offer).where(*conditions)).scalar()
+    # The day an offer was made is its run's reference date (the 20-day clock of (三十九)).
     rows = connection.execute(
-        select(Offer).where(*conditions).order_by(Offer.offer_id).offset(offset).limit(limit)
+        select(Offer, Run.reference_date)
+        .join(Run, Run.run_id == Offer.run_id)
+        .where(*conditions)
+        .order_by(Offer.offer_id)
+        .offset(offset)
+        .limit(limit)
     ).all()
     items = [
         {
@@ -347,6 +353,7 @@ def list_offers(
             "post_id": o.post_id,
             "outcome": o.outcome,
             "outcome_date": o.outcome_date,
+            "offered": o.reference_date,
         }
         for o in rows
     ]
