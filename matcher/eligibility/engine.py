@@ -106,7 +106,11 @@ def evaluate_eligibility(
             holds = evaluate(expression, features, params).to_numpy(dtype=bool)
             need += term.points * holds
             need_terms.append((term.description, holds))
-    priority = policy.priority_level(np.where(in_group, tier, 1), need)
+    # The need orders only the tiers the policy names (every tier by default).
+    ordering = need
+    if policy.need is not None and policy.need.tiers is not None:
+        ordering = np.where(np.isin(tier, policy.need.tiers), need, 0)
+    priority = policy.priority_level(np.where(in_group, tier, 1), ordering)
 
     excluded = _join_labels(failed_requirements, size)
     no_requirement_failed = excluded == ""

@@ -79,6 +79,8 @@ class NeedIndex(_Strict):
     description: str
     per_group: int = Field(default=1, ge=0, le=10)
     terms: list[NeedTerm] = []
+    #: The tiers it orders (1 = the first tier); every tier when not given.
+    tiers: list[int] | None = Field(default=None, min_length=1)
 
 
 class PriorityPreset(_Strict):
@@ -163,6 +165,7 @@ class CompiledNeed:
     description: str
     per_group: int
     terms: tuple[tuple[NeedTerm, Expression], ...]
+    tiers: tuple[int, ...] | None = None  # the tiers it orders; None: every tier
 
     def maximum(self, n_groups: int) -> int:
         """The highest index anyone can have: every group and every term."""
@@ -393,7 +396,18 @@ def load_policy(
                 terms.append((term, expression))
         if use_need:
             index = spec.priority.need
-            need = CompiledNeed(index.description, index.per_group, tuple(terms))
+            if index.tiers is not None and not set(index.tiers) <= set(
+                range(1, len(chosen_tiers) + 1)
+            ):
+                errors.append(
+                    ("priority.need.tiers", f"names tiers outside 1–{len(chosen_tiers)}")
+                )
+            need = CompiledNeed(
+                index.description,
+                index.per_group,
+                tuple(terms),
+                None if index.tiers is None else tuple(index.tiers),
+            )
 
     post_rules: list[PostRule] = []
     for i, rule in enumerate(spec.post_rules):

@@ -7,6 +7,7 @@ gives (``../shared/seed/liaoning-2009-employment-notice.zh.txt``).
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from matcher.eligibility import evaluate_eligibility
 from matcher.io.load import parse_table
 from matcher.policy import load_policy
 from matcher.policy.post_rules import post_rule_problems
+from matcher.policy.rules import policies_dir
 from matcher.programs.payments import allowance_payments
 from matcher.programs.seekers import allocation_seekers, with_policy_tiers
 from matcher.schemas import TABLES
@@ -88,16 +90,32 @@ def test_need_places_before_score_and_the_listing_order_preset_does_not() -> Non
     assert placed == {None: ("S0001", 2), "listing_order": ("S0000", 2)}
 
 
-def test_members_of_a_zero_employment_family_share_its_priority() -> None:
-    # (三十九) 确保一人就业 is a promise to the family: both members are placed at the family's
-    # neediest member's priority, and the score picks who takes the post.
+def test_need_orders_tier_2_only_and_is_shown_in_tier_1() -> None:
+    # The eleven groups (三) lists without order share tier 2, ordered by need; tier 1 is
+    # (三十九)'s promise to every zero-employment family, so need is shown but orders nothing.
+    result = judge(
+        "welfare",
+        {**MAN_30, "zero_employment": 1},
+        {**MAN_30, "zero_employment": 1, "disabled": 1},
+    )
+    assert result["need"].tolist() == [2, 3]
+    assert result["priority"].iloc[0] == result["priority"].iloc[1]
+
+
+def test_members_of_a_zero_employment_family_share_its_priority(tmp_path: Path) -> None:
+    # Where a policy lets need order tier 1 too (here the welfare file without `tiers = [2]`),
+    # a family's members are placed at its neediest member's priority (确保一人就业 is a
+    # promise to the family), and the score picks who takes the post.
+    text = (policies_dir() / "welfare.toml").read_text(encoding="utf-8")
+    path = tmp_path / "welfare.toml"
+    path.write_text(text.replace("tiers = [2]\n", ""), encoding="utf-8")
     seekers, households = people(
         {**MAN_30, "zero_employment": 1},
         {**WOMAN_41, "zero_employment": 1, "disabled": 1},
     )
     households = households.iloc[[0, 0]].reset_index(drop=True)
     seekers["household_id"] = households["household_id"].iloc[0]
-    eligibility = evaluate_eligibility(seekers, households, load_policy("welfare"), REFERENCE)
+    eligibility = evaluate_eligibility(seekers, households, load_policy(path=path), REFERENCE)
     assert eligibility["priority"].iloc[0] > eligibility["priority"].iloc[1]
     table = allocation_seekers(seekers, households, eligibility)
     assert table["tier"].tolist() == [eligibility["priority"].iloc[1]] * 2

@@ -76,6 +76,7 @@ def edited(tmp_path: Path, program: str, old: str, new: str) -> Path:
             "priority.need.terms.0.when",
             "unknown name",
         ),
+        ("tiers = [2]\n", "tiers = [3]\n", "priority.need.tiers", "outside 1–2"),
         ('id = "unemployed"', 'id = "working_age"', "requirements.1.id", "duplicate"),
         ("[age_limit]", "[age_limits]", "age_limits", "Extra inputs are not permitted"),
         (
