@@ -399,9 +399,7 @@ def load_policy(
             if index.tiers is not None and not set(index.tiers) <= set(
                 range(1, len(chosen_tiers) + 1)
             ):
-                errors.append(
-                    ("priority.need.tiers", f"names tiers outside 1–{len(chosen_tiers)}")
-                )
+                errors.append(("priority.need.tiers", f"names tiers outside 1–{len(chosen_tiers)}"))
             need = CompiledNeed(
                 index.description,
                 index.per_group,
