@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from officer_files import officer_copy, sheet_rows
 
 from matcher.cli import main
+from matcher.io.excel import BOM
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +151,28 @@ def test_closed_stdout_keeps_the_files_and_prints_no_traceback(chain: Path) -> N
     assert process.wait(timeout=300) == 1, said
     assert "Traceback" not in said and "BrokenPipeError" not in said
     assert target.read_bytes() == (chain / "Q.csv").read_bytes()
+
+
+def test_recipe_runs_from_an_officers_gbk_csv_and_titled_workbook(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's chain on a bureau's own files: seekers in 求职登记人员.xlsx (title row, 序号,
+    # Chinese headers, 沈阳市-style city names), households in a GBK 家庭.csv with a title row.
+    where = tmp_path_factory.mktemp("officer-chain")
+    plain = where / "generated"
+    assert run(["generate", "--scale", "small", "--seed", "1", "--out", str(plain)]) == 0
+    officer_copy(plain, where / "prov")
+    monkeypatch.chdir(where)
+    for args in recipe()[1:]:  # every step after `generate`, as written
+        assert run(args) == 0, args
+    # What a person opens in Excel starts with the BOM that makes Excel read UTF-8.
+    for name in ("S.csv", "A.csv", "U.csv"):
+        assert (where / name).read_bytes().startswith(BOM), name
+    placed = pd.read_csv(where / "A.csv", dtype=str, encoding="utf-8-sig")
+    assert len(placed) > 0 and placed["mechanism"].eq("lexicographic").all()
+    # The same allocation as a workbook.
+    allocate = next(args for args in recipe() if args[0] == "allocate")
+    assert run(["A.xlsx" if arg == "A.csv" else arg for arg in allocate]) == 0
+    rows = sheet_rows(where / "A.xlsx")
+    assert rows[0][:2] == ["seeker_id", "post_id"]
+    assert [row[0] for row in rows[1:]] == placed["seeker_id"].tolist()

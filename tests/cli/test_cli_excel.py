@@ -4,18 +4,14 @@ outputs open in Excel (CSV with a BOM, .xlsx by suffix)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
+from officer_files import officer_copy, save_workbook, sheet_rows
 
-from matcher import reference
 from matcher.cli import main
 from matcher.io.excel import BOM
-
-CITY_NAMES = dict(zip(reference.cities()["code"], reference.cities()["name"], strict=True))
 
 
 def run(args: list[str]) -> int:
@@ -24,43 +20,13 @@ def run(args: list[str]) -> int:
     return int(exited.value.code or 0)
 
 
-def sheet_rows(path: Path) -> list[list[object]]:
-    sheet = openpyxl.load_workbook(path, read_only=True).active
-    assert sheet is not None
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-def save_workbook(path: Path, title: str, frame: pd.DataFrame) -> None:
-    """``frame`` as a bureau keeps it: a title row, then 序号 and the columns."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append([title])
-    sheet.append(["序号", *frame.columns])
-    for position, row in enumerate(frame.itertuples(index=False), start=1):
-        sheet.append([position, *row])
-    book.save(path)
-
-
 @pytest.fixture(scope="module")
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The generated small dataset, and the same data as an officer's files."""
     root = tmp_path_factory.mktemp("excel")
     plain = root / "plain"
     assert run(["generate", "--scale", "small", "--seed", "7", "--out", str(plain)]) == 0
-    officer = root / "officer"
-    officer.mkdir()
-    for name in ("employers.csv", "posts.csv", "manifest.json"):
-        shutil.copy(plain / name, officer / name)
-    seekers = pd.read_csv(plain / "seekers.csv", dtype=str, keep_default_na=False)
-    seekers["city"] = seekers["city"].map(lambda code: f"{CITY_NAMES[code]}市")
-    seekers = seekers.rename(columns={"seeker_id": "人员编号", "id_number": "身份证号"})
-    save_workbook(officer / "求职登记人员.xlsx", "2009年求职登记人员名单", seekers)
-    households = pd.read_csv(plain / "households.csv", dtype=str, keep_default_na=False)
-    households["city"] = households["city"].map(CITY_NAMES)
-    text = "2009年家庭情况登记表\n" + households.to_csv(index=False)
-    (officer / "家庭.csv").write_bytes(text.encode("gbk"))  # Chinese Excel's "CSV"
-    return plain, officer
+    return plain, officer_copy(plain, root / "officer")
 
 
 def test_officer_files_validate(
