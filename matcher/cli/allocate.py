@@ -117,43 +117,47 @@ def allocate_command(
         and {FAMILY_ID, ZERO_EMPLOYMENT} <= header
         and mechanism in FAMILY_MECHANISMS
     )
-    problem = read_problem(
-        seekers,
-        posts,
-        candidates,
-        city_caps=city_caps,
-        tier_floors=tier_floors,
-        group_floors=group_floors,
-        family_guarantee=bool(families),
-        one_per_family=one_per_family,
-        encoding=encoding,
-    )
-    chosen = cast(Mechanism, mechanism)  # a click.Choice of MECHANISMS, or the default
-    reserves = None
-    if reserve_group is not None:
-        reserves = reserve_spec(problem, reserve_group, reserve_share, reserve_order)
-    uncovered: set[str] = set()
-    if covering:
-        result, uncovered = allocate_covering_families(
-            problem.seekers,
-            problem.posts,
-            problem.candidates,
-            mechanism=chosen,
-            city_caps=problem.city_caps.to_dict() or None,
-            tier_floors=problem.tier_floors.to_dict() or None,
-            group_floors=problem.group_floors.to_dict() or None,
+    # Reading and solving take minutes at province scale: say which stage is running.
+    with console.status(f"reading {seekers.name}, {posts.name}, {candidates.name} …") as status:
+        problem = read_problem(
+            seekers,
+            posts,
+            candidates,
+            city_caps=city_caps,
+            tier_floors=tier_floors,
+            group_floors=group_floors,
+            family_guarantee=bool(families),
             one_per_family=one_per_family,
-            time_limit=time_limit,
+            encoding=encoding,
         )
-    else:
-        result = allocate_problem(
-            problem, mechanism=chosen, reserves=reserves, time_limit=time_limit
-        )
+        chosen = cast(Mechanism, mechanism)  # a click.Choice of MECHANISMS, or the default
+        reserves = None
+        if reserve_group is not None:
+            reserves = reserve_spec(problem, reserve_group, reserve_share, reserve_order)
+        status.update(f"allocating ({mechanism}) …")
+        uncovered: set[str] = set()
+        if covering:
+            result, uncovered = allocate_covering_families(
+                problem.seekers,
+                problem.posts,
+                problem.candidates,
+                mechanism=chosen,
+                city_caps=problem.city_caps.to_dict() or None,
+                tier_floors=problem.tier_floors.to_dict() or None,
+                group_floors=problem.group_floors.to_dict() or None,
+                one_per_family=one_per_family,
+                time_limit=time_limit,
+            )
+        else:
+            result = allocate_problem(
+                problem, mechanism=chosen, reserves=reserves, time_limit=time_limit
+            )
 
-    assignments = result.assignments.copy()
-    if result.processing_order is not None:
-        assignments["processing_order"] = result.processing_order
-    _write_all(assignments, out, result.unplaced if unplaced is not None else None, unplaced)
+        status.update(f"writing {out} …")
+        assignments = result.assignments.copy()
+        if result.processing_order is not None:
+            assignments["processing_order"] = result.processing_order
+        _write_all(assignments, out, result.unplaced if unplaced is not None else None, unplaced)
     if as_json:
         print_json(
             {

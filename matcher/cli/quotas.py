@@ -335,7 +335,8 @@ def need_command(
         on_date = date.fromisoformat(reference_date) if reference_date else None
     except ValueError:
         raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--reference-date") from None
-    eligibility = eligibility_for_dir(directory, program, on_date)
+    with err_console.status(f"evaluating {program} eligibility in {directory} …"):
+        eligibility = eligibility_for_dir(directory, program, on_date)
     source = f"{directory.name} ({program})"
     frame = (
         city_need(eligibility, tier_weights=weights_by_tier, source=source)

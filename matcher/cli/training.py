@@ -94,22 +94,23 @@ def allocate_command(
             param_hint="--city",
         )
     floors = [TrainingFloor(*parse_floor(text)) for text in floor or []]
-    result = allocate_training_for_dir(
-        directory,
-        city=city,
-        budget_yuan=budget,
-        applicants=applicants,
-        floors=floors,
-        top_k=top_k or None,
-        time_limit=time_limit,
-        engine=engine,
-    )
-    files = {
-        "placements.csv": result.placements,
-        "payments.csv": result.payments,
-        "unplaced.csv": result.unplaced,
-    }
-    write_tables(files, out)
+    with console.status(f"allocating training places in {city} (budget {budget:,} yuan) …"):
+        result = allocate_training_for_dir(
+            directory,
+            city=city,
+            budget_yuan=budget,
+            applicants=applicants,
+            floors=floors,
+            top_k=top_k or None,
+            time_limit=time_limit,
+            engine=engine,
+        )
+        files = {
+            "placements.csv": result.placements,
+            "payments.csv": result.payments,
+            "unplaced.csv": result.unplaced,
+        }
+        write_tables(files, out)
     if as_json:
         print_json({**result.summary, "files": [str(out / name) for name in files]})
         return
