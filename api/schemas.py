@@ -128,6 +128,9 @@ class RunCreate(BaseModel):
     list_length: int = Field(default=5, ge=1, le=50)
     method: Literal["capped", "topk"] = "capped"
     slack: float = Field(default=2.0, gt=0, le=100)
+    #: The programmes' priority order: ``notice`` (each rules file's own) or a preset a file
+    #: names (welfare: ``listing_order``).
+    priority_preset: str = Field(default="notice", pattern=r"^[a-z][a-z0-9_]*$")
     #: Run a week that already has offers again: its pending offers are superseded by this
     #: run's when it commits (refused if any of them already has an outcome).
     replace: bool = False

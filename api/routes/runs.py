@@ -25,6 +25,7 @@ from api.deps import (
 from api.runner import runner_for
 from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
 from matcher.io.excel import XLSX_MEDIA_TYPE, content_disposition, csv_as_xlsx, with_bom
+from matcher.policy import load_policy
 from matcher.runs import RunConfig, export_run, queries, reap_abandoned, start_run
 from matcher.runs.guarantee import WAITING_OR_BREACHED
 
@@ -78,7 +79,19 @@ def create_run(
     settings: SettingsDep,
 ) -> Any:
     forbid_unless(principal, body.city)
-    config = RunConfig(list_length=body.list_length, method=body.method, slack=body.slack)
+    known = {name for program in RunConfig().programs for name in load_policy(program).presets}
+    if body.priority_preset not in known:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"priority_preset {body.priority_preset!r} is not a preset of the rules files: "
+            f"{', '.join(sorted(known))}",
+        )
+    config = RunConfig(
+        list_length=body.list_length,
+        method=body.method,
+        slack=body.slack,
+        priority_preset=body.priority_preset,
+    )
     run_engine = app_engine(request.app, settings, "runs")
     run_id = start_run(run_engine, body.city, body.week, config, replace=body.replace)
     runner_for(request.app, settings.run_workers).submit(run_engine, run_id)

@@ -188,6 +188,13 @@ def run_week_command(
             "by this run's when it commits (refused if any already has an outcome)",
         ),
     ] = False,
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="Priority order of the programmes' rules files: notice (each file's own) or "
+            "a preset a file names (welfare: listing_order)"
+        ),
+    ] = "notice",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -199,6 +206,7 @@ def run_week_command(
     "seconds", "out"} on standard output."""
     from matcher.errors import MatcherError
     from matcher.io.atomic import write_tables
+    from matcher.policy import load_policy
     from matcher.reference import city_codes
     from matcher.runs import RunConfig, export_run, run_week
     from matcher.runs.week import parse_week
@@ -213,8 +221,16 @@ def run_week_command(
         parse_week(week)
     except MatcherError as error:
         raise typer.BadParameter(str(error), param_hint="--week") from None
+    known = {name for program in RunConfig().programs for name in load_policy(program).presets}
+    if preset not in known:
+        raise typer.BadParameter(
+            f"unknown preset {preset!r}; the rules files name: {', '.join(sorted(known))}",
+            param_hint="--preset",
+        )
     engine = _engine(db)
-    config = RunConfig(list_length=list_length, method=method, scorer=scorer)
+    config = RunConfig(
+        list_length=list_length, method=method, scorer=scorer, priority_preset=preset
+    )
     # Refreshed by the run's own progress calls, not by rich's refresh thread: a process with
     # no other thread may fork the run's second process directly (see matcher.runs.parallel).
     with Progress(

@@ -258,6 +258,13 @@ def test_start_runs_for_two_cities_at_once(client: Any, service: Service) -> Non
         headers=service.headers(service.city_key),
     )
     assert invalid.status_code == 422 and invalid.json()["errors"]
+    unknown_preset = client.post(
+        "/api/v1/runs",
+        json={"city": "2101", "week": "2009-W14", "priority_preset": "alphabetical"},
+        headers=service.headers(service.city_key),
+    )
+    assert unknown_preset.status_code == 422
+    assert "listing_order" in unknown_preset.text
     deadline = time.monotonic() + 240
     statuses: dict[int, str] = {}
     while time.monotonic() < deadline:

@@ -54,6 +54,9 @@ def test_service_commands(
     assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--scorer", "titles",
                  "--db", url]) == 2  # fmt: skip
     assert "'titles' is not one of 'ranker', 'similarity'" in capsys.readouterr().err
+    assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--preset", "alphabetical",
+                 "--db", url]) == 2  # fmt: skip
+    assert "unknown preset 'alphabetical'" in capsys.readouterr().err
     assert _run(["run-week", "--city", "2102", "--week", "2009-W12", "--replace", "--json",
                  "--db", url]) == 0  # fmt: skip
     figures = json.loads(capsys.readouterr().out)
