@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher import reference
 from matcher.fairness.metrics import FairnessMeasures
 from matcher.reports.bench import (
     BASELINE,
@@ -373,7 +374,7 @@ def build_charts(result: BenchResult, summary: pd.DataFrame) -> dict[str, tuple[
     groups = result.groups_frame()
     output: dict[str, tuple[str, bytes]] = {}
     ok = summary[summary["runs_ok"] > 0]
-    if not ok.empty:
+    if len(ok) > 1:  # one point is no frontier (the report of a single allocation)
         output["frontier"] = (
             "Efficiency–fairness frontier: total predicted match value against the tier-1 "
             "placement rate and against justified envy (means over seeds), one point per "
@@ -445,6 +446,19 @@ def _provenance_lines(result: BenchResult, command: str) -> list[str]:
     return lines
 
 
+def _named_groups(groups: pd.DataFrame) -> pd.DataFrame:
+    """The group table as a person reads it: cities by name (沈阳 Shenyang), tiers as 第 1 档;
+    the CSV keeps the codes."""
+    if groups.empty or "by" not in groups.columns:
+        return groups
+    named = groups.copy()
+    city = named["by"] == "city"
+    named.loc[city, "group"] = [reference.city_label(str(c)) for c in named.loc[city, "group"]]
+    tier = named["by"] == "tier"
+    named.loc[tier, "group"] = [f"第 {t} 档 tier {t}" for t in named.loc[tier, "group"]]
+    return named
+
+
 def report_files(
     result: BenchResult, *, command: str = "", title: str | None = None
 ) -> dict[str, str | bytes | pd.DataFrame]:
@@ -512,6 +526,8 @@ def report_files(
         "small_group": SMALL_GROUP,
         "presets": result.presets,
         "policy_setting": POLICY_SETTING.name,
+        "group_display": _named_groups(group_ci),
+        "seeds": len(result.seeds),
     }
     environment = _environment()
     environment.filters["html_table"] = _html_table

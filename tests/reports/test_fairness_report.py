@@ -193,3 +193,25 @@ def test_presets_are_compared_by_group_and_reported(tmp_path: Path) -> None:
     assert "fairness_presets.csv" in files
     assert "Priority presets: placements by group" in str(files["fairness-report.md"])
     assert "placed_listing_order" in str(files["fairness-report.html"])
+
+
+def test_report_is_chinese_first_names_cities_and_prints_on_a4(
+    written: tuple[Path, dict[str, object]],
+) -> None:
+    directory, _ = written
+    html = (directory / "fairness-report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "@page { size: A4" in html
+    assert "结论 What the numbers say" in html and "公平的代价 Price of fairness" in html
+    # Cities by name in the report, by code in the CSV beside it.
+    assert "沈阳 Shenyang" in html and "第 1 档 tier 1" in html
+    groups = pd.read_csv(directory / "fairness_groups.csv", dtype={"group": str})
+    assert "2101" in set(groups.loc[groups["by"] == "city", "group"])
+    assert "Mean ± standard deviation over 2 seeds" in html
+
+
+def test_single_allocation_report_has_no_one_point_frontier() -> None:
+    result = run_benchmark([_instance(0)], settings=[SETTINGS[3]])  # optimal, one seed
+    files = report_files(result)
+    assert not any(name.startswith("fairness-chart-frontier") for name in files)
+    assert "over 1 seeds" not in str(files["fairness-report.html"])
+    assert "no spread to show" in str(files["fairness-report.html"])
