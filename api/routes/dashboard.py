@@ -30,6 +30,8 @@ from api.deps import (
     principal_for,
     visible_or_404,
 )
+from matcher.errors import MatcherError
+from matcher.policy import load_policy
 from matcher.reference import cities
 from matcher.runs import queries, reap_abandoned
 from matcher.runs.guarantee import BREACHES, STATUSES, WAITING_OR_BREACHED
@@ -69,6 +71,14 @@ StaffDep = Annotated[Principal, Depends(dashboard_principal)]
 def _city_names() -> dict[str, str]:
     table = cities()
     return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
+
+
+def _program_name(program: str) -> str:
+    """'公益性岗位 welfare' for a programme with a rules file; the id otherwise."""
+    try:
+        return f"{load_policy(program).program.name} {program}"
+    except MatcherError:
+        return program
 
 
 def _login_page(request: Request, error: str | None, status_code: int = 200) -> Response:
@@ -164,36 +174,44 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
     }
     names = _city_names()
     city_bars = []
-    tier_totals: dict[str, list[int]] = {}
+    # Tiers mean different groups in different programmes: counted per (programme, tier).
+    tier_totals: dict[tuple[str, int], list[int]] = {}
     families: list[dict[str, Any]] = []
     breaches = dict.fromkeys(BREACHES, 0)
-    for code, run in latest.items():
-        fill = run["summary"].get("placements", {})
+    # Every city the officer may see, in official order; a city without a run says so.
+    for code in [c for c in names if principal.can_see(c)]:
+        city_run = latest.get(code)
+        if city_run is None:
+            city_bars.append((f"{names[code]} {code}", 0.0, "本周未运行 no run"))
+            continue
+        fill = city_run["summary"].get("placements", {})
         places = sum(p.get("places", 0) for p in fill.values())
         placed = sum(p.get("placed", 0) for p in fill.values())
         rate = placed / places if places else 0.0
         city_bars.append((f"{names.get(code, code)} {code}", rate, f"{placed}/{places}"))
-        for program in run["summary"].get("fairness", {}).values():
-            for tier, row in program.get("by", {}).get("tier", {}).get("groups", {}).items():
-                total = tier_totals.setdefault(tier, [0, 0])
+        for program, block in city_run["summary"].get("fairness", {}).items():
+            for tier, row in block.get("by", {}).get("tier", {}).get("groups", {}).items():
+                if not str(tier).isdigit():
+                    continue
+                total = tier_totals.setdefault((str(program), int(tier)), [0, 0])
                 total[0] += row["placed"]
                 total[1] += row["eligible"]
         items, _ = queries.run_families(
-            connection, run["run_id"], statuses=WAITING_OR_BREACHED, limit=200
+            connection, city_run["run_id"], statuses=WAITING_OR_BREACHED, limit=200
         )
         families.extend({**item, "city": code} for item in items)
-        counts = run["summary"].get("families", {})
+        counts = city_run["summary"].get("families", {})
         for breach in BREACHES:
             breaches[breach] += int(counts.get(breach, 0))
     urgency = {name: i for i, name in enumerate(STATUSES)}
     families.sort(key=lambda f: (urgency[f["status"]], f["days_left"]))
     tier_bars = [
         (
-            f"第 {tier} 优先级 tier {tier}",
+            f"{_program_name(program)} 第 {tier} 档 tier {tier}",
             placed / eligible if eligible else 0.0,
             f"{placed}/{eligible}",
         )
-        for tier, (placed, eligible) in sorted(tier_totals.items(), key=lambda t: int(t[0]))
+        for (program, tier), (placed, eligible) in sorted(tier_totals.items())
     ]
     return templates.TemplateResponse(
         request,
@@ -206,7 +224,7 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
                 "按城市 by city: 安置/岗位 placed per place", city_bars, chart_id="chart-cities"
             ),
             "tier_chart": bar_chart(
-                "按优先级 by tier: 安置/符合条件 placed per eligible",
+                "按项目和优先档 by programme and tier: 安置/符合条件 placed per eligible",
                 tier_bars,
                 chart_id="chart-tiers",
                 color="#c8702a",

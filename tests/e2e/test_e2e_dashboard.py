@@ -133,8 +133,10 @@ def test_dashboard_in_chromium(server: tuple[str, str], tmp_path: Path) -> None:
             assert page.locator("#runs .status-succeeded").count() == 2
 
             # The charts render: bars with width, and coloured on the screenshot.
+            # Every city, in official order; those without a run this week say so.
             bars = page.locator("#chart-cities rect.bar")
-            assert bars.count() == 2
+            assert bars.count() == 14
+            assert "本周未运行 no run" in page.locator("#chart-cities").inner_html()
             widths = [bars.nth(i).bounding_box()["width"] for i in range(bars.count())]  # type: ignore[index]
             assert max(widths) > 0
             assert page.locator("#chart-tiers rect.bar").count() >= 1
