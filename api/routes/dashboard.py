@@ -81,6 +81,24 @@ def _program_name(program: str) -> str:
         return program
 
 
+def _ordered_fairness(fairness: dict[str, Any]) -> dict[str, Any]:
+    """The run's fairness summary with numeric groups (tiers) in numeric order, not as text
+    (1, 2, … 10, not 1, 10, 2); the stored JSON keeps its sorted keys."""
+
+    def key(name: str) -> tuple[int, int | str]:
+        return (0, int(name)) if name.isdigit() else (1, name)
+
+    ordered: dict[str, Any] = {}
+    for program, block in fairness.items():
+        by = {
+            attribute: {**part, "groups": dict(sorted(part.get("groups", {}).items(),
+                                                      key=lambda item: key(str(item[0]))))}
+            for attribute, part in block.get("by", {}).items()
+        }  # fmt: skip
+        ordered[program] = {**block, "by": by}
+    return ordered
+
+
 def _login_page(request: Request, error: str | None, status_code: int = 200) -> Response:
     """The login form with a fresh CSRF token, in its cookie and in a hidden field."""
     csrf = secrets.token_urlsafe(32)
@@ -276,5 +294,9 @@ def run_page(
     return templates.TemplateResponse(
         request,
         "run.html",
-        {"principal": principal, "run": run, "fairness": run["summary"].get("fairness", {})},
+        {
+            "principal": principal,
+            "run": run,
+            "fairness": _ordered_fairness(run["summary"].get("fairness", {})),
+        },
     )
