@@ -664,6 +664,10 @@ def _floor_table(
     )
 
 
+#: Seekers columns read as text (ids).
+SEEKER_TEXT_COLUMNS: list[str] = [SEEKER_ID, FAMILY_ID]
+
+
 def read_allocation_table(
     path: str | Path, text_columns: list[str], *, encoding: str | None = None
 ) -> pd.DataFrame:
@@ -722,12 +726,15 @@ def read_problem(
     family_guarantee: bool = False,
     one_per_family: bool = False,
     encoding: str | None = None,
+    seekers_table: pd.DataFrame | None = None,
 ) -> AllocationProblem:
     """Read the CSV (or Parquet, or Excel) files of the ``matcher allocate`` contract into a
     problem.
 
     Ids are read as text so that '007' and '7' stay different seekers. CSV is UTF-8 (BOM or
-    not), else GB18030 (GBK), or in ``encoding``.
+    not), else GB18030 (GBK), or in ``encoding``. ``seekers_table`` is the seekers file
+    already read with :func:`read_allocation_table` (``seekers`` then only names it in
+    messages), so a caller that looked at its columns does not read a workbook twice.
     """
 
     def read(path: str | Path, text_columns: list[str]) -> pd.DataFrame:
@@ -752,7 +759,7 @@ def read_problem(
         group_floors=str(group_floors),
     )
     return build_problem(
-        read(seekers, [SEEKER_ID, FAMILY_ID]),
+        read(seekers, SEEKER_TEXT_COLUMNS) if seekers_table is None else seekers_table,
         read(posts, [POST_ID, CITY]),
         read(candidates, [SEEKER_ID, POST_ID]),
         city_caps=None if city_caps is None else caps(city_caps),

@@ -17,15 +17,18 @@ import typer
 from matcher.allocation.api import DEFAULT_TIME_LIMIT, allocate_problem, reserve_spec
 from matcher.allocation.coverage import allocate_covering_families
 from matcher.allocation.mechanisms import ReserveOrder
-from matcher.allocation.problem import read_allocation_table, read_problem
+from matcher.allocation.problem import (
+    SEEKER_TEXT_COLUMNS,
+    read_allocation_table,
+    read_problem,
+)
 from matcher.allocation.result import Mechanism
 from matcher.cli.data import Encoding, JsonOption
 from matcher.cli.output import print_json
 from matcher.cli.output import stderr as console
-from matcher.errors import MatcherError
 from matcher.io.atomic import write_table
 from matcher.programs.place import FAMILY_MECHANISMS
-from matcher.schemas.columns import FAMILY_ID, SEEKER_ID, TIER, ZERO_EMPLOYMENT
+from matcher.schemas.columns import FAMILY_ID, TIER, ZERO_EMPLOYMENT
 
 
 def allocate_command(
@@ -103,7 +106,9 @@ def allocate_command(
     "unplaced_file"} on standard output."""
     if reserve_group is not None and mechanism != "stable":
         raise typer.BadParameter("applies to --mechanism stable only", param_hint="--reserve-group")
-    header = _columns(seekers, encoding)
+    # Read once: its columns choose the defaults, and the problem is built from it.
+    seekers_table = read_allocation_table(seekers, SEEKER_TEXT_COLUMNS, encoding=encoding)
+    header = set(seekers_table.columns)
     if mechanism is None:
         # The notice's rules by default: tiers decide, so lexicographic; optimal must be asked.
         mechanism = "lexicographic" if TIER in header else "optimal"
@@ -129,6 +134,7 @@ def allocate_command(
             family_guarantee=bool(families),
             one_per_family=one_per_family,
             encoding=encoding,
+            seekers_table=seekers_table,
         )
         chosen = cast(Mechanism, mechanism)  # a click.Choice of MECHANISMS, or the default
         reserves = None
@@ -194,16 +200,6 @@ def allocate_command(
             + (" …" if len(uncovered) > 20 else ""),
             highlight=False,
         )
-
-
-def _columns(path: Path, encoding: str | None) -> set[str]:
-    """The column names of the seekers table, read as ``read_problem`` reads it (CSV in any
-    encoding it takes, Parquet, a workbook with title rows), so the default mechanism is the
-    same whatever format the officer saved."""
-    try:
-        return set(read_allocation_table(path, [SEEKER_ID, FAMILY_ID], encoding=encoding).columns)
-    except (MatcherError, OSError, ValueError):
-        return set()  # read_problem reports what is wrong with the file
 
 
 def _write_all(
