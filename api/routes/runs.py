@@ -25,7 +25,7 @@ from api.deps import (
 from api.runner import runner_for
 from api.schemas import FamilyPublic, Page, PlacementPublic, RunCreate, RunPublic
 from matcher.io.excel import XLSX_MEDIA_TYPE, content_disposition, csv_as_xlsx, with_bom
-from matcher.policy import load_policy
+from matcher.policy.rules import preset_names
 from matcher.runs import RunConfig, export_run, queries, reap_abandoned, start_run
 from matcher.runs.guarantee import WAITING_OR_BREACHED
 
@@ -79,7 +79,7 @@ def create_run(
     settings: SettingsDep,
 ) -> Any:
     forbid_unless(principal, body.city)
-    known = {name for program in RunConfig().programs for name in load_policy(program).presets}
+    known = preset_names(RunConfig().programs)
     if body.priority_preset not in known:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

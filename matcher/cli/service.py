@@ -206,7 +206,7 @@ def run_week_command(
     "seconds", "out"} on standard output."""
     from matcher.errors import MatcherError
     from matcher.io.atomic import write_tables
-    from matcher.policy import load_policy
+    from matcher.policy.rules import preset_names
     from matcher.reference import city_codes
     from matcher.runs import RunConfig, export_run, run_week
     from matcher.runs.week import parse_week
@@ -221,7 +221,7 @@ def run_week_command(
         parse_week(week)
     except MatcherError as error:
         raise typer.BadParameter(str(error), param_hint="--week") from None
-    known = {name for program in RunConfig().programs for name in load_policy(program).presets}
+    known = preset_names(RunConfig().programs)
     if preset not in known:
         raise typer.BadParameter(
             f"unknown preset {preset!r}; the rules files name: {', '.join(sorted(known))}",

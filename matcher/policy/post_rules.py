@@ -32,12 +32,10 @@ def _floor_and_ceiling(rule: PostRule, city: pd.Series) -> tuple[np.ndarray, np.
         low = np.maximum(low, float(rule.at_least))
     if rule.at_least_share_of_minimum_wage is not None:
         share = Fraction(str(rule.at_least_share_of_minimum_wage))
-        wage = city.map(minimum_wages()).astype("float64").to_numpy()
-        # Whole yuan, rounded up: 60 % of 700 is 420, of 650 is 390.
-        floor = np.array(
-            [math.ceil(share * int(w)) if not np.isnan(w) else -np.inf for w in wage], dtype=float
-        )
-        low = np.maximum(low, floor)
+        # Whole yuan, rounded up, per city (60 % of 700 is 420, of 650 is 390); no floor for
+        # a city without a minimum wage.
+        floors = {code: math.ceil(share * wage) for code, wage in minimum_wages().items()}
+        low = np.maximum(low, city.map(floors).astype("float64").fillna(-np.inf).to_numpy())
     if rule.at_most is not None:
         high = np.minimum(high, float(rule.at_most))
     return low, high

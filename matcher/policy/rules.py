@@ -9,6 +9,7 @@ All errors of a file are reported together, each with its field.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -269,6 +270,11 @@ def _tier_of(tiers: list[list[str]], field: str, errors: list[tuple[str, str]]) 
                 errors.append((f"{field}.{tier_index - 1}", f"group {group_id!r} is in two tiers"))
             tier_of[group_id] = tier_index
     return tier_of
+
+
+def preset_names(programs: Iterable[str]) -> set[str]:
+    """Every priority order the programmes' rules files name: ``notice`` and their presets."""
+    return {name for program in programs for name in load_policy(program).presets}
 
 
 def group_names() -> dict[str, str]:
