@@ -33,7 +33,6 @@ from matcher.generator import generate_province
 from matcher.policy.rules import DEFAULT_PRESET, group_names
 from matcher.programs import (
     allocation_posts,
-    allocation_seekers,
     city_need,
     city_quotas,
     need_from_counts,
@@ -42,9 +41,9 @@ from matcher.programs import (
     program_eligibility,
     quota_caps,
 )
+from matcher.programs.allocation_input import allocation_input
 from matcher.ranking.persist import load_shipped_model
 from matcher.reports.audit import apportionment_audit
-from matcher.schemas.columns import POLICY_TIER
 
 CandidateSource = Literal["ranker", "scoring", "random"]
 #: Candidate posts kept per seeker.
@@ -210,17 +209,12 @@ def build_instance(
         people, households, program, province.reference_date, preset=preset
     )
     posts_open = open_posts(province.tables["posts"], program)
-    eligible = eligibility["eligible"].to_numpy(dtype=bool)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2009]))
-    chosen = people[eligible].reset_index(drop=True)
-    # The allocation's seekers table, plus what the measures group by and the lottery.
-    seekers = allocation_seekers(people, households, eligibility)
-    seekers.insert(2, "lottery", rng.permutation(len(chosen)).astype(np.int64))
-    seekers["city"] = chosen["city"].astype(str).to_numpy()
-    seekers["sex"] = chosen["sex"].astype(str).to_numpy()
-    seekers["groups"] = eligibility["groups"].astype(str).to_numpy()[eligible]
-    # The allocation orders by priority (tier, then need); measures report the policy's tiers.
-    seekers[POLICY_TIER] = eligibility["tier"].to_numpy()[eligible].astype(np.int64)
+    # The allocation's seekers table with what the measures group by (policy tier, groups,
+    # city, sex: the allocation orders by priority, the measures report the policy's tiers),
+    # as `matcher eligibility --for-allocation` writes it, plus the lottery.
+    seekers = allocation_input(people, households, eligibility)
+    seekers.insert(2, "lottery", rng.permutation(len(seekers)).astype(np.int64))
     posts = allocation_posts(posts_open)
     source_label: str = candidate_source
     if candidate_source in ("ranker", "scoring"):
