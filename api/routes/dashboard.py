@@ -223,9 +223,11 @@ def index(request: Request, connection: ConnectionDep, principal: StaffDep) -> R
             breaches[breach] += int(counts.get(breach, 0))
     urgency = {name: i for i, name in enumerate(STATUSES)}
     families.sort(key=lambda f: (urgency[f["status"]], f["days_left"]))
+    # One rules-file read per programme, not one per bar.
+    program_names = {program: _program_name(program) for program, _ in tier_totals}
     tier_bars = [
         (
-            f"{_program_name(program)} 第 {tier} 档 tier {tier}",
+            f"{program_names[program]} 第 {tier} 档 tier {tier}",
             placed / eligible if eligible else 0.0,
             f"{placed}/{eligible}",
         )
